@@ -1,0 +1,60 @@
+package rollout
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+)
+
+// Revisions maps a service name (and "migration" for a separate migration family) to the ARN of the
+// revision this deploy runs.
+type Revisions map[string]string
+
+// MigrationKey is the Revisions key of a separate migration family.
+const MigrationKey = "migration"
+
+// Register registers the plan's new revisions and returns their ARNs. It is idempotent: when the
+// family's latest revision already equals the rendered one (an earlier Migrate of the same plan, a
+// re-run), that revision is reused instead of registering another, so Migrate and Roll can run as
+// separate steps. Unchanged services map to their current revision.
+func (e *Engine) Register(ctx context.Context, p *Plan) (Revisions, error) {
+	revs := Revisions{}
+	for _, s := range p.Services {
+		if !s.Changed {
+			revs[s.Name] = s.CurrentTaskDefinition
+			continue
+		}
+		arn, err := e.ensureRevision(ctx, s.Register)
+		if err != nil {
+			return nil, fmt.Errorf("%w (service %s)", err, s.Name)
+		}
+		revs[s.Name] = arn
+	}
+	if m := p.Migration; m != nil && m.Register != nil {
+		arn, err := e.ensureRevision(ctx, m.Register)
+		if err != nil {
+			return nil, fmt.Errorf("%w (migration family %s)", err, m.Family)
+		}
+		revs[MigrationKey] = arn
+	}
+	return revs, nil
+}
+
+func (e *Engine) ensureRevision(ctx context.Context, in *ecs.RegisterTaskDefinitionInput) (string, error) {
+	family := aws.ToString(in.Family)
+	if latest, tags, err := e.describeTaskDefinition(ctx, family); err == nil {
+		if Diff(RegisterInputOf(latest, tags), in) == "" {
+			e.printf("register: %s already registered as %s (reused)\n", family, shortTD(aws.ToString(latest.TaskDefinitionArn)))
+			return aws.ToString(latest.TaskDefinitionArn), nil
+		}
+	}
+	out, err := e.ECS.RegisterTaskDefinition(ctx, in)
+	if err != nil {
+		return "", explain(err, "register a new revision of "+family)
+	}
+	arn := aws.ToString(out.TaskDefinition.TaskDefinitionArn)
+	e.printf("register: %s\n", shortTD(arn))
+	return arn, nil
+}

@@ -1,0 +1,161 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+// rollBack returns every watched service to its From revision after a failed roll: a service that
+// ECS's circuit breaker already rolled back is only waited for (no second roll-back); the others get
+// an UpdateService to From. Then it waits for all roll-back deployments to complete.
+func (e *Engine) rollBack(ctx context.Context, cluster string, ws []*watched, st Settings, rr *RollResult) error {
+	clk := e.clock()
+	var names []string
+	for _, w := range ws {
+		names = append(names, w.res.Name)
+	}
+	svcs, err := e.describeServices(ctx, cluster, names)
+	if err != nil {
+		return err
+	}
+	var back []*watched
+	var errs []error
+	for i, w := range ws {
+		svc := svcs[i]
+		if w.superseded {
+			e.printf("rollback: %s skipped: another deploy replaced ours\n", w.res.Name)
+			continue
+		}
+		if w.depID == "" && aws.ToString(svc.TaskDefinition) == w.from {
+			continue // the update itself failed: nothing to undo
+		}
+		if p := primaryDeployment(svc); p != nil && aws.ToString(p.Id) != w.depID && aws.ToString(p.TaskDefinition) == w.from {
+			// ECS (circuit breaker with rollback) is already putting the service back on From.
+			w.ecsRolledBack = true
+			w.res.RolledBackBy = RolledBackByECS
+			w.res.RollbackDeploymentID = aws.ToString(p.Id)
+			e.printf("rollback: %s already being rolled back by ECS (deployment %s → %s); not rolling it again\n", w.res.Name,
+				aws.ToString(p.Id), shortTD(w.from))
+		} else {
+			id, err := e.update(ctx, cluster, w.res.Name, w.from, svc)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			w.res.RolledBackBy = RolledBackByDeploy
+			w.res.RollbackDeploymentID = id
+			e.printf("rollback: %s → %s (deployment %s)\n", w.res.Name, shortTD(w.from), id)
+		}
+		back = append(back, &watched{res: &ServiceResult{Name: w.res.Name}, depID: w.res.RollbackDeploymentID, to: w.from,
+			from: w.to, since: clk.Now(), seen: map[string]bool{}})
+	}
+	if rr != nil {
+		rr.DecidedAt = clk.Now()
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	werr := e.watch(ctx, cluster, back, st, false, nil)
+	for _, b := range back {
+		for _, w := range ws {
+			if w.res.Name == b.res.Name {
+				w.res.RollbackState = b.res.State
+				w.res.RollbackDuration = b.res.Duration
+				w.res.RolledBack = b.done
+			}
+		}
+	}
+	return werr
+}
+
+// RollbackInput says which services go back to which revisions.
+type RollbackInput struct {
+	Cluster  string
+	Services []string
+	// To maps a service to the revision (ARN or family:revision) it returns to. A service not in To
+	// returns to the newest ACTIVE revision of its family older than the one it runs.
+	To       map[string]string
+	Settings Settings
+}
+
+// RollbackPlan is the read-only plan of a roll-back.
+type RollbackPlan struct {
+	Cluster  string           `json:"cluster"`
+	Services []*ServiceResult `json:"services"`
+	Settings Settings         `json:"settings"`
+}
+
+// Text prints what the roll-back will do.
+func (p *RollbackPlan) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "rollback plan: cluster %s\n", p.Cluster)
+	for _, s := range p.Services {
+		fmt.Fprintf(&b, "  %s: %s → %s\n", s.Name, shortTD(s.From), shortTD(s.To))
+	}
+	fmt.Fprintf(&b, "steps: update the services in parallel and wait until each deployment is COMPLETED (timeout %s)\n", p.Settings.Timeout)
+	return b.String()
+}
+
+// PlanRollback reads the services and resolves each one's target revision; it changes nothing.
+func (e *Engine) PlanRollback(ctx context.Context, in RollbackInput) (*RollbackPlan, error) {
+	if strings.TrimSpace(in.Cluster) == "" || len(in.Services) == 0 {
+		return nil, errors.New("rollout: rollback needs a cluster and at least one service")
+	}
+	svcs, err := e.describeServices(ctx, in.Cluster, in.Services)
+	if err != nil {
+		return nil, err
+	}
+	p := &RollbackPlan{Cluster: in.Cluster, Settings: in.Settings.withDefaults()}
+	for i, name := range in.Services {
+		cur := aws.ToString(svcs[i].TaskDefinition)
+		to := in.To[name]
+		if to == "" {
+			to, err = e.previousRevision(ctx, cur)
+			if err != nil {
+				return nil, fmt.Errorf("%w (service %s)", err, name)
+			}
+		}
+		td, _, err := e.describeTaskDefinition(ctx, to)
+		if err != nil {
+			return nil, err
+		}
+		p.Services = append(p.Services, &ServiceResult{Name: name, From: cur, To: aws.ToString(td.TaskDefinitionArn)})
+	}
+	return p, nil
+}
+
+// Rollback rolls the services to the plan's revisions and waits for it (no roll-back of the roll-back).
+func (e *Engine) Rollback(ctx context.Context, p *RollbackPlan) (*RollResult, error) {
+	return e.rollTo(ctx, p.Cluster, p.Services, p.Settings, false)
+}
+
+// previousRevision returns the newest ACTIVE revision of cur's family that is older than cur.
+func (e *Engine) previousRevision(ctx context.Context, cur string) (string, error) {
+	family := familyOf(cur)
+	rev, err := strconv.Atoi(cur[strings.LastIndex(cur, ":")+1:])
+	if err != nil {
+		return "", fmt.Errorf("rollout: cannot read the revision of %s", cur)
+	}
+	out, err := e.ECS.ListTaskDefinitions(ctx, &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(family),
+		Status: ecstypes.TaskDefinitionStatusActive, Sort: ecstypes.SortOrderDesc})
+	if err != nil {
+		return "", explain(err, "list revisions of "+family)
+	}
+	for _, arn := range out.TaskDefinitionArns {
+		if familyOf(arn) != family {
+			continue
+		}
+		r, err := strconv.Atoi(arn[strings.LastIndex(arn, ":")+1:])
+		if err == nil && r < rev {
+			return arn, nil
+		}
+	}
+	return "", fmt.Errorf("rollout: %s has no ACTIVE revision older than %d: pass the revision to return to", family, rev)
+}
