@@ -141,7 +141,7 @@ type MigrationPlan struct {
 	SecurityGroups []string `json:"securityGroups"`
 	AssignPublicIP string   `json:"assignPublicIp"`
 	// PlatformVersion and CapacityProviderStrategy are the API service's.
-	PlatformVersion          string                                `json:"platformVersion,omitempty"`
+	PlatformVersion          string                                  `json:"platformVersion,omitempty"`
 	CapacityProviderStrategy []ecstypes.CapacityProviderStrategyItem `json:"-"`
 	// Register is the new revision of a separate migration family (nil: the API's new revision is used).
 	Register *ecs.RegisterTaskDefinitionInput `json:"-"`
