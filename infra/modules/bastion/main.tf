@@ -1,0 +1,56 @@
+# A small EC2 bastion for psql/redis-cli sessions, reachable only through EC2 Instance Connect:
+# no key pair, SSH open only to the Instance Connect service's ranges, IMDSv2 only, encrypted disk.
+
+data "aws_ssm_parameter" "ami" {
+  name = var.ami_ssm_parameter
+}
+
+resource "aws_security_group" "this" {
+  name        = "${var.name}-bastion"
+  description = "SSH from EC2 Instance Connect only"
+  vpc_id      = var.vpc_id
+
+  tags = { Name = "${var.name}-bastion" }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "ssh" {
+  for_each = toset(var.instance_connect_cidr_blocks)
+
+  security_group_id = aws_security_group.this.id
+  description       = "SSH from EC2 Instance Connect"
+  ip_protocol       = "tcp"
+  from_port         = 22
+  to_port           = 22
+  cidr_ipv4         = each.value
+}
+
+resource "aws_vpc_security_group_egress_rule" "all" {
+  security_group_id = aws_security_group.this.id
+  description       = "To the database, the cache and package mirrors"
+  ip_protocol       = "-1"
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
+resource "aws_instance" "this" {
+  ami                         = data.aws_ssm_parameter.ami.insecure_value
+  instance_type               = var.instance_type
+  subnet_id                   = var.subnet_id
+  vpc_security_group_ids      = [aws_security_group.this.id]
+  associate_public_ip_address = true
+
+  metadata_options {
+    http_endpoint = "enabled"
+    http_tokens   = "required"
+  }
+
+  root_block_device {
+    encrypted = true
+  }
+
+  tags = { Name = "${var.name}-bastion" }
+
+  # A newer AMI must not replace a running bastion by surprise; replace it deliberately.
+  lifecycle {
+    ignore_changes = [ami]
+  }
+}

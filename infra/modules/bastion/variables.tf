@@ -1,0 +1,36 @@
+variable "name" {
+  description = "Name prefix, e.g. book-me-prod."
+  type        = string
+}
+
+variable "vpc_id" {
+  description = "VPC of the bastion."
+  type        = string
+}
+
+variable "subnet_id" {
+  description = "Public subnet the bastion runs in."
+  type        = string
+}
+
+variable "instance_type" {
+  description = "EC2 instance type (x86_64, matching ami_ssm_parameter)."
+  type        = string
+  default     = "t3.micro"
+}
+
+variable "ami_ssm_parameter" {
+  description = "Public SSM parameter naming the AMI (Amazon Linux 2023 ships the EC2 Instance Connect agent)."
+  type        = string
+  default     = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+}
+
+variable "instance_connect_cidr_blocks" {
+  description = "The EC2 Instance Connect service's IP ranges for the region (AWS ip-ranges.json, service EC2_INSTANCE_CONNECT); SSH is open to these only."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.instance_connect_cidr_blocks) > 0 && alltrue([for c in var.instance_connect_cidr_blocks : can(cidrhost(c, 0)) && c != "0.0.0.0/0"])
+    error_message = "instance_connect_cidr_blocks must list the EC2 Instance Connect CIDRs of the region (never 0.0.0.0/0)."
+  }
+}

@@ -1,0 +1,20 @@
+# The backend stack: the API behind a load balancer, the Celery worker, and the task definitions
+# of the one-off migration task and of the ECS Exec shell, all in one ECS cluster.
+# Files: main.tf (names, zone), certificate.tf, alb.tf, cluster.tf, iam.tf, tasks.tf,
+# services.tf, dns.tf.
+
+locals {
+  name         = "${var.project}-${var.environment}"
+  image        = "${var.ecr_repository_url}:${var.image_tag}"
+  env_file_key = coalesce(var.env_file_key, "service-config/api/${var.environment}.env")
+
+  env_files = [{ bucket = var.config_bucket, key = local.env_file_key }]
+  secrets   = { for k in var.app_secret_keys : k => { secret_arn = var.app_secret_arn, json_key = k } }
+
+  api_port = 8000
+}
+
+data "aws_route53_zone" "this" {
+  name         = var.dns_zone_name
+  private_zone = false
+}

@@ -1,0 +1,12 @@
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = {
+      Project     = var.project
+      Environment = var.environment
+      Stack       = "backend"
+      ManagedBy   = "opentofu"
+    }
+  }
+}

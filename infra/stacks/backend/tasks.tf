@@ -1,0 +1,75 @@
+# Four task-definition families from one image and one env file: the API (daphne), the Celery
+# worker, the migration (one-off) and the ECS Exec shell (one-off, the only one with Exec rights).
+
+module "api_task" {
+  source = "../../modules/ecs-task"
+
+  family                     = "${local.name}-api"
+  container_name             = "${local.name}-api"
+  image                      = local.image
+  repository_arn             = var.ecr_repository_arn
+  command                    = ["daphne", "--bind", "0.0.0.0", "--port", tostring(local.api_port), "core.asgi:application"]
+  port                       = local.api_port
+  cpu                        = var.api_cpu
+  memory                     = var.api_memory
+  cpu_architecture           = var.cpu_architecture
+  environment_files          = local.env_files
+  secrets                    = local.secrets
+  stop_timeout               = 30
+  task_role_policy_documents = [data.aws_iam_policy_document.app.json]
+  log_retention_days         = var.log_retention_days
+}
+
+module "worker_task" {
+  source = "../../modules/ecs-task"
+
+  family                     = "${local.name}-worker"
+  container_name             = "${local.name}-worker"
+  image                      = local.image
+  repository_arn             = var.ecr_repository_arn
+  command                    = ["celery", "--app", "tasks", "worker", "--loglevel", "INFO"]
+  cpu                        = var.worker_cpu
+  memory                     = var.worker_memory
+  cpu_architecture           = var.cpu_architecture
+  environment_files          = local.env_files
+  secrets                    = local.secrets
+  stop_timeout               = 120 # let Celery finish running tasks (warm shutdown)
+  task_role_policy_documents = [data.aws_iam_policy_document.app.json]
+  log_retention_days         = var.log_retention_days
+}
+
+module "migrate_task" {
+  source = "../../modules/ecs-task"
+
+  family                     = "${local.name}-migrate"
+  container_name             = "${local.name}-migrate"
+  image                      = local.image
+  repository_arn             = var.ecr_repository_arn
+  command                    = ["python", "manage.py", "migrate", "--noinput"]
+  cpu                        = var.api_cpu
+  memory                     = var.api_memory
+  cpu_architecture           = var.cpu_architecture
+  environment_files          = local.env_files
+  secrets                    = local.secrets
+  stop_timeout               = 120 # never kill a migration mid-transaction if avoidable
+  task_role_policy_documents = [data.aws_iam_policy_document.app.json]
+  log_retention_days         = var.log_retention_days
+}
+
+module "shell_task" {
+  source = "../../modules/ecs-task"
+
+  family                     = "${local.name}-shell"
+  container_name             = "${local.name}-shell"
+  image                      = local.image
+  repository_arn             = var.ecr_repository_arn
+  command                    = ["sleep", tostring(var.shell_idle_seconds)]
+  cpu                        = var.api_cpu
+  memory                     = var.api_memory
+  cpu_architecture           = var.cpu_architecture
+  environment_files          = local.env_files
+  secrets                    = local.secrets
+  enable_execute_command     = true
+  task_role_policy_documents = [data.aws_iam_policy_document.app.json, data.aws_iam_policy_document.shell.json]
+  log_retention_days         = var.log_retention_days
+}

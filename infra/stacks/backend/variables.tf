@@ -1,0 +1,150 @@
+# Inputs from the base stack's outputs (the pipeline passes them as a JSON var file built by
+# core/stack.Base.BackendVars, so the stacks share no state and no names are copied by hand).
+
+variable "vpc_id" {
+  description = "Base output vpc_id."
+  type        = string
+}
+
+variable "public_subnet_ids" {
+  description = "Base output public_subnet_ids."
+  type        = list(string)
+}
+
+variable "private_subnet_ids" {
+  description = "Base output private_subnet_ids."
+  type        = list(string)
+}
+
+variable "app_security_group_id" {
+  description = "Base output app_security_group_id."
+  type        = string
+}
+
+variable "ecr_repository_url" {
+  description = "Base output ecr_repository_url."
+  type        = string
+}
+
+variable "ecr_repository_arn" {
+  description = "Base output ecr_repository_arn."
+  type        = string
+}
+
+variable "config_bucket" {
+  description = "Base output config_bucket."
+  type        = string
+}
+
+variable "static_bucket" {
+  description = "Base output static_bucket."
+  type        = string
+}
+
+variable "app_secret_arn" {
+  description = "Base output app_secret_arn."
+  type        = string
+}
+
+variable "db_secret_arn" {
+  description = "Base output db_secret_arn (readable only by the shell task)."
+  type        = string
+}
+
+# Settings of this stack.
+
+variable "image_tag" {
+  description = "Image tag of the task definitions' first revisions. Later revisions (by digest) are registered by the pipeline."
+  type        = string
+  default     = "bootstrap"
+}
+
+variable "env_file_key" {
+  description = "Key of the API's env file in the config bucket; defaults to service-config/api/<environment>.env."
+  type        = string
+  default     = null
+}
+
+variable "app_secret_keys" {
+  description = "Keys of the app secret (JSON) injected as environment variables into every container."
+  type        = list(string)
+  default     = ["BROKER_URL", "DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "SENDGRID_API_KEY"]
+}
+
+variable "api_cpu" {
+  description = "CPU units of an API task."
+  type        = number
+  default     = 256
+}
+
+variable "api_memory" {
+  description = "Memory (MiB) of an API task."
+  type        = number
+  default     = 512
+}
+
+variable "api_min_count" {
+  description = "Fewest API tasks."
+  type        = number
+  default     = 1
+}
+
+variable "api_max_count" {
+  description = "Most API tasks (CPU target tracking scales in between)."
+  type        = number
+  default     = 4
+}
+
+variable "worker_cpu" {
+  description = "CPU units of a Celery worker task."
+  type        = number
+  default     = 256
+}
+
+variable "worker_memory" {
+  description = "Memory (MiB) of a Celery worker task."
+  type        = number
+  default     = 512
+}
+
+variable "worker_count" {
+  description = "Number of Celery worker tasks (fixed)."
+  type        = number
+  default     = 1
+}
+
+variable "cpu_architecture" {
+  description = "X86_64 or ARM64, matching the image."
+  type        = string
+  default     = "X86_64"
+}
+
+variable "log_retention_days" {
+  description = "Days to keep container logs."
+  type        = number
+  default     = 30
+}
+
+variable "fargate_spot_weight" {
+  description = "Share of tasks on FARGATE_SPOT beyond the first on-demand one (0 = no Spot)."
+  type        = number
+  default     = 1
+}
+
+variable "container_insights" {
+  description = "Collect Container Insights metrics."
+  type        = bool
+  default     = true
+}
+
+variable "alb_deletion_protection" {
+  description = "Refuse to delete the load balancer."
+  type        = bool
+  default     = true
+}
+
+variable "shell_idle_seconds" {
+  description = "The ECS Exec shell task stops by itself after this many seconds."
+  type        = number
+  default     = 3600
+}
