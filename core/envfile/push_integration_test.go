@@ -1,0 +1,172 @@
+//go:build integration
+
+package envfile
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"bookme-deploy/internal/testenv"
+)
+
+// Push against real moto S3: first upload, idempotent re-run, key-only diff, drift refusal,
+// re-encryption of a seed-style unencrypted object, and aws:kms.
+func TestPushAgainstMoto(t *testing.T) {
+	m := testenv.StartMoto(t)
+	cfg := m.Config(t)
+	ctx := context.Background()
+	testenv.CreateBucket(t, cfg, "book-me-prod-config")
+	s3c := testenv.S3(cfg)
+	tmpl, schema := repoFiles(t)
+	r1, err := Render(tmpl, schema, sampleOutputs(), sampleRefs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := PushInput{Bucket: "book-me-prod-config", Environment: "production", Rendered: r1}
+
+	// 1. New object.
+	p, err := PlanPush(ctx, s3c, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Upload || p.Reason != "new object" || len(p.Diff.Added) != len(r1.Keys) {
+		t.Fatalf("first plan = %+v", p)
+	}
+	var progress bytes.Buffer
+	res, err := ApplyPush(ctx, s3c, p, &progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Uploaded || strings.Count(progress.String(), "\n") != 1 {
+		t.Fatalf("result %+v, progress %q", res, progress.String())
+	}
+	head, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String("service-config/api/production.env")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head.ServerSideEncryption != "AES256" || aws.ToString(head.ContentType) != "text/plain" || head.Metadata["sha256"] != r1.SHA256 {
+		t.Fatalf("object headers: sse=%q type=%q meta=%v", head.ServerSideEncryption, aws.ToString(head.ContentType), head.Metadata)
+	}
+	if got := getBody(t, s3c, in.Bucket, p.Key); got != string(r1.EnvFile) {
+		t.Fatalf("stored body differs:\n%s", got)
+	}
+
+	// 2. Same content again: nothing to do.
+	p2, err := PlanPush(ctx, s3c, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p2.Upload || !p2.Diff.Empty() || !strings.Contains(p2.Text(), "unchanged") {
+		t.Fatalf("second plan should skip: %+v", p2)
+	}
+	res2, err := ApplyPush(ctx, s3c, p2, nil)
+	if err != nil || res2.Uploaded {
+		t.Fatalf("second apply: %+v %v", res2, err)
+	}
+
+	// 3. A changed value: diff names the key, the plan text never shows values.
+	outs := sampleOutputs()
+	outs["db_host"] = "other-db.internal.example"
+	r3, err := Render(tmpl, schema, outs, sampleRefs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Rendered = r3
+	p3, err := PlanPush(ctx, s3c, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p3.Upload || strings.Join(p3.Diff.Changed, ",") != "POSTGRES_HOST" || len(p3.Diff.Added)+len(p3.Diff.Removed) != 0 {
+		t.Fatalf("third plan diff = %+v", p3.Diff)
+	}
+	if txt := p3.Text(); strings.Contains(txt, "other-db") || strings.Contains(txt, "rds.amazonaws.com") {
+		t.Fatalf("plan text leaks values:\n%s", txt)
+	}
+
+	// 4. Someone writes the object between plan and apply: refused, object untouched.
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(p3.Key), Body: strings.NewReader("OTHER=1\n")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ApplyPush(ctx, s3c, p3, nil); err == nil || !strings.Contains(err.Error(), "changed since the plan") {
+		t.Fatalf("drift not refused: %v", err)
+	}
+	if got := getBody(t, s3c, in.Bucket, p3.Key); got != "OTHER=1\n" {
+		t.Fatalf("object overwritten despite drift: %q", got)
+	}
+
+	// 5. The seed's unencrypted object with identical content is re-written encrypted.
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(p3.Key), Body: bytes.NewReader(r3.EnvFile), ContentType: aws.String("text/plain")}); err != nil {
+		t.Fatal(err)
+	}
+	p5, err := PlanPush(ctx, s3c, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p5.Upload || p5.Reason != "encryption none → AES256" || !p5.Diff.Empty() {
+		t.Fatalf("unencrypted object plan = %+v", p5)
+	}
+	if _, err := ApplyPush(ctx, s3c, p5, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	// 6. aws:kms.
+	in.SSE = SSEKMS
+	p6, err := PlanPush(ctx, s3c, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p6.Upload || p6.Reason != "encryption AES256 → aws:kms" {
+		t.Fatalf("kms plan = %+v", p6)
+	}
+	if _, err := ApplyPush(ctx, s3c, p6, nil); err != nil {
+		t.Fatal(err)
+	}
+	head, err = s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(p6.Key)})
+	if err != nil || head.ServerSideEncryption != "aws:kms" {
+		t.Fatalf("kms head: %v %v", head.ServerSideEncryption, err)
+	}
+	if p7, err := PlanPush(ctx, s3c, in); err != nil || p7.Upload {
+		t.Fatalf("kms re-plan should skip: %+v %v", p7, err)
+	}
+}
+
+func TestPushRefusesBadInputBeforeWriting(t *testing.T) {
+	m := testenv.StartMoto(t)
+	cfg := m.Config(t)
+	s3c := testenv.S3(cfg)
+	tmpl, schema := repoFiles(t)
+	r, err := Render(tmpl, schema, sampleOutputs(), sampleRefs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, c := range []struct {
+		in   PushInput
+		want string
+	}{
+		{PushInput{Bucket: "b", Environment: "Prod/../x", Rendered: r}, "environment"},
+		{PushInput{Bucket: "b", Environment: "production", Rendered: r, SSE: "none"}, "not supported"},
+		{PushInput{Bucket: "no-such-bucket", Environment: "production", Rendered: r}, "NoSuchBucket"},
+	} {
+		if _, err := PlanPush(ctx, s3c, c.in); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("PlanPush(%+v) error = %v, want %q", c.in.Environment, err, c.want)
+		}
+	}
+}
+
+func getBody(t *testing.T, s3c *s3.Client, bucket, key string) string {
+	t.Helper()
+	out, err := s3c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	b, _ := io.ReadAll(out.Body)
+	return string(b)
+}
