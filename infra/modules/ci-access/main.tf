@@ -1,0 +1,152 @@
+# GitHub Actions → AWS without long-lived keys: GitHub's OIDC provider, one deploy role per GitHub environment
+# and one read-only plan role, each trusting only tokens of one repository with one kind of subject.
+#
+# Subjects (the `sub` claim GitHub puts in the token, default claim template):
+#   job with `environment: production`           repo:<owner>/<name>:environment:production   → deploy role
+#   pull_request event (job without environment)  repo:<owner>/<name>:pull_request             → plan role
+#   push / schedule on main (without environment) repo:<owner>/<name>:ref:refs/heads/main      → plan role
+# A job that names an environment gets the environment subject INSTEAD of the ref one, so "main only" for
+# deploys is enforced by the environment's deployment branch rule (see docs/github-actions.md).
+
+locals {
+  oidc_host         = "token.actions.githubusercontent.com"
+  oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.oidc_provider_arn
+
+  deploy_subjects = { for e in var.deploy_environments : e => "repo:${var.github_repository}:environment:${e}" }
+  plan_subjects = concat(
+    ["repo:${var.github_repository}:pull_request"],
+    [for b in var.plan_branches : "repo:${var.github_repository}:ref:refs/heads/${b}"],
+  )
+}
+
+resource "aws_iam_openid_connect_provider" "github" {
+  count = var.create_oidc_provider ? 1 : 0
+
+  url            = "https://${local.oidc_host}"
+  client_id_list = ["sts.amazonaws.com"]
+  # No thumbprint_list: IAM retrieves the certificate thumbprint itself, and no longer relies on it for GitHub.
+  tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.oidc_provider_arn == null
+      error_message = "Set either create_oidc_provider = true or oidc_provider_arn, not both."
+    }
+  }
+}
+
+# Fails the plan when neither a provider is created nor one is given.
+resource "terraform_data" "oidc_provider_given" {
+  count = var.create_oidc_provider ? 0 : 1
+
+  lifecycle {
+    precondition {
+      condition     = var.oidc_provider_arn != null
+      error_message = "create_oidc_provider is false: set oidc_provider_arn to the existing token.actions.githubusercontent.com provider."
+    }
+  }
+}
+
+data "aws_iam_policy_document" "deploy_trust" {
+  for_each = local.deploy_subjects
+
+  statement {
+    sid     = "GitHubEnvironment"
+    effect  = "Allow"
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:sub"
+      values   = [each.value]
+    }
+  }
+}
+
+resource "aws_iam_role" "deploy" {
+  for_each = local.deploy_subjects
+
+  name                 = "${var.name_prefix}-github-deploy-${each.key}"
+  description          = "GitHub Actions deploys of ${var.github_repository} in environment ${each.key} (OIDC)."
+  assume_role_policy   = data.aws_iam_policy_document.deploy_trust[each.key].json
+  max_session_duration = var.max_session_duration
+  tags                 = merge(var.tags, { GitHubRepository = var.github_repository, GitHubEnvironment = each.key })
+}
+
+resource "aws_iam_role_policy_attachment" "deploy" {
+  for_each = { for pair in setproduct(var.deploy_environments, var.deploy_policy_arns) : "${pair[0]} ${pair[1]}" => { env = pair[0], arn = pair[1] } }
+
+  role       = aws_iam_role.deploy[each.value.env].name
+  policy_arn = each.value.arn
+}
+
+data "aws_iam_policy_document" "plan_trust" {
+  statement {
+    sid     = "GitHubPullRequestsAndBranches"
+    effect  = "Allow"
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:sub"
+      values   = local.plan_subjects
+    }
+  }
+}
+
+resource "aws_iam_role" "plan" {
+  name                 = "${var.name_prefix}-github-plan"
+  description          = "Read-only plans of ${var.github_repository} from pull requests and ${join(", ", var.plan_branches)} (OIDC)."
+  assume_role_policy   = data.aws_iam_policy_document.plan_trust.json
+  max_session_duration = var.max_session_duration
+  tags                 = merge(var.tags, { GitHubRepository = var.github_repository })
+}
+
+resource "aws_iam_role_policy_attachment" "plan" {
+  for_each = toset(var.plan_policy_arns)
+
+  role       = aws_iam_role.plan.name
+  policy_arn = each.value
+}
+
+# A plan takes the S3-native state lock (it writes and deletes <key>.tflock): allow exactly that.
+data "aws_iam_policy_document" "plan_state_lock" {
+  count = var.state_bucket_name == null ? 0 : 1
+
+  statement {
+    sid       = "StateLockObjects"
+    effect    = "Allow"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = ["arn:aws:s3:::${var.state_bucket_name}/*.tflock"]
+  }
+}
+
+resource "aws_iam_role_policy" "plan_state_lock" {
+  count = var.state_bucket_name == null ? 0 : 1
+
+  name   = "state-lock"
+  role   = aws_iam_role.plan.id
+  policy = data.aws_iam_policy_document.plan_state_lock[0].json
+}
