@@ -1,0 +1,1 @@
+"""Accounts app: the health-check endpoint and a WebSocket ping consumer."""

@@ -1,0 +1,54 @@
+#!/bin/sh
+# Installs the API's Python dependencies from Debian's archive (the Python package
+# index is not reachable where these images are built). Used by the Dockerfile and by
+# anyone who wants the same set on a Debian 12 host or chroot.
+#
+#   install-packages.sh runtime       what the production image needs
+#   install-packages.sh development   runtime + tools for local work (redis-server for tests)
+#
+# Django comes from bookworm-backports (4.2 LTS): bookworm's own Django 3.2 has no
+# built-in Redis cache backend and is past upstream support. Everything else is
+# bookworm's. The backports suite is added to the image's existing deb822 source
+# (debian.sources), so no archive host name is written here.
+set -eu
+
+profile="${1:-runtime}"
+
+runtime_packages="
+python3-django/bookworm-backports
+python3-django-channels
+python3-daphne
+daphne
+python3-celery
+python3-redis
+python3-psycopg2
+python3-boto3
+python3-django-storages
+python3-django-storages-boto3
+python3-django-cors-headers
+"
+development_packages="
+redis-server
+"
+
+case "$profile" in
+  runtime) packages="$runtime_packages" ;;
+  development) packages="$runtime_packages $development_packages" ;;
+  *) echo "install-packages.sh: unknown profile '$profile'; use runtime or development" >&2; exit 2 ;;
+esac
+
+sources=/etc/apt/sources.list.d/debian.sources
+if ! grep -q '^Suites:.*bookworm-backports' "$sources" 2>/dev/null; then
+  if [ ! -f "$sources" ] || ! grep -q '^Suites: bookworm bookworm-updates$' "$sources"; then
+    echo "install-packages.sh: $sources has no 'Suites: bookworm bookworm-updates' line; is this debian:bookworm(-slim)?" >&2
+    exit 1
+  fi
+  sed -i 's/^Suites: bookworm bookworm-updates$/Suites: bookworm bookworm-updates bookworm-backports/' "$sources"
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# shellcheck disable=SC2086 # the package list is meant to split on whitespace
+apt-get install -y --no-install-recommends $packages
+apt-get clean
+rm -rf /var/lib/apt/lists/*

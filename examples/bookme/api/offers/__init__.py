@@ -1,0 +1,1 @@
+"""Offers app: a model with an uploaded image, read the storage-agnostic way."""

@@ -1,0 +1,1 @@
+"""Tests of the book_me reference API: ``python3 manage.py test`` from the api/ folder."""
