@@ -227,26 +227,22 @@ func repoFiles(t *testing.T) ([]byte, *Schema) {
 	return tmpl, s
 }
 
-// SampleOutputs and sampleRefs are what a deploy would pass.
+// sampleOutputs is what a deploy would pass: OpenTofu outputs plus deploy inputs.
 func sampleOutputs() map[string]string {
 	return map[string]string{
-		"api_domain": "api.bookme.example", "spa_domain": "app.bookme.example",
+		"api_domain_name": "api.bookme.example", "client_domain_name": "app.bookme.example",
 		"db_name": "bookme", "db_host": "bookme-prod.abc.eu-central-1.rds.amazonaws.com", "db_port": "5432",
-		"db_app_user": "bookme_app", "region": "eu-central-1", "static_bucket_name": "book-me-prod-static",
-		"static_domain": "", "sendgrid_sender_email": "noreply@bookme.example",
+		"db_app_user": "bookme_app", "region": "eu-central-1", "static_bucket": "book-me-prod-static",
+		"static_bucket_domain_name": "", "sendgrid_sender_email": "noreply@bookme.example",
 		"sendgrid_activation_template_id": "d-0123456789abcdef",
+		"app_secret_arn":                  appSecretARN,
 	}
 }
 
-func sampleRefs() map[string]string {
-	arn := func(n string) string {
-		return "arn:aws:secretsmanager:eu-central-1:123456789012:secret:bookme/prod/" + n + "-AbCdEf"
-	}
-	return map[string]string{
-		"django_secret_key": arn("django"), "db_app_password": arn("db-app") + ":password::",
-		"broker_url": arn("broker"), "redis_session_url": arn("sessions"), "sendgrid_api_key": "ssm:/bookme/prod/sendgrid",
-	}
-}
+const appSecretARN = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:book-me-prod-app-AbCdEf"
+
+// sampleRefs: the repository template needs none (its secrets point into app_secret_arn).
+func sampleRefs() map[string]string { return map[string]string{} }
 
 // The seed's list of settings (FACTS.md) plus the Redis session/broker settings.
 var seedKeys = strings.Fields(`AWS_S3_REGION_NAME AWS_S3_ACCESS_KEY_ID AWS_S3_SECRET_ACCESS_KEY
@@ -309,8 +305,8 @@ func TestRenderRepoTemplate(t *testing.T) {
 	if strings.Join(names, ",") != "BROKER_URL,DJANGO_SECRET_KEY,POSTGRES_PASSWORD,REDIS_SESSION_URL,SENDGRID_API_KEY" {
 		t.Fatalf("secrets = %v", names)
 	}
-	if r.Secrets[4].ValueFrom != "/bookme/prod/sendgrid" {
-		t.Fatalf("ssm valueFrom = %q", r.Secrets[4].ValueFrom)
+	if r.Secrets[1].ValueFrom != appSecretARN+":DJANGO_SECRET_KEY::" {
+		t.Fatalf("valueFrom = %q", r.Secrets[1].ValueFrom)
 	}
 	if len(r.SHA256) != 64 || strings.Contains(r.Text(), "5432") {
 		t.Fatalf("hash %q / text leaks values:\n%s", r.SHA256, r.Text())
@@ -321,17 +317,15 @@ func TestRenderRefusals(t *testing.T) {
 	tmpl, s := repoFiles(t)
 	outs := sampleOutputs()
 	delete(outs, "db_host")
-	refs := sampleRefs()
-	delete(refs, "broker_url")
-	_, err := Render(tmpl, s, outs, refs)
-	if err == nil || !strings.Contains(err.Error(), `POSTGRES_HOST: no output "db_host"`) || !strings.Contains(err.Error(), `BROKER_URL: no secret reference "broker_url"`) {
+	delete(outs, "app_secret_arn")
+	_, err := Render(tmpl, s, outs, sampleRefs())
+	if err == nil || !strings.Contains(err.Error(), `POSTGRES_HOST: no output "db_host"`) || !strings.Contains(err.Error(), `BROKER_URL: no output "app_secret_arn"`) {
 		t.Fatalf("missing placeholders: %v", err)
 	}
-	refs = sampleRefs()
-	refs["django_secret_key"] = "plain-django-secret-value"
 	outs = sampleOutputs()
+	outs["app_secret_arn"] = "plain-django-secret-value"
 	outs["db_port"] = "fivefourthreetwo"
-	_, err = Render(tmpl, s, outs, refs)
+	_, err = Render(tmpl, s, outs, sampleRefs())
 	if err == nil || !strings.Contains(err.Error(), "DJANGO_SECRET_KEY is a secret and is written in plain text") ||
 		!strings.Contains(err.Error(), "POSTGRES_PORT: want an integer") {
 		t.Fatalf("plain secret / type: %v", err)
@@ -340,9 +334,28 @@ func TestRenderRefusals(t *testing.T) {
 		t.Fatalf("error leaks the secret: %v", err)
 	}
 	outs = sampleOutputs()
-	outs["api_domain"] = "api.example\nINJECTED=1"
+	outs["api_domain_name"] = "api.example\nINJECTED=1"
 	if _, err := Render(tmpl, s, outs, sampleRefs()); err == nil {
 		t.Fatal("an output with a line break must be refused")
+	}
+}
+
+func TestRenderSecretMapAndSSM(t *testing.T) {
+	s := testSchema()
+	tmpl := []byte("NAME=\"svc ${name}\"\nPORT=${port}\nTOKEN=${secret:token}\nOPT_SEC=${secret:opt}\n")
+	r, err := Render(tmpl, s, map[string]string{"name": "api", "port": "8000"}, map[string]string{"token": "ssm:/bookme/prod/token", "opt": ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(r.EnvFile) != "NAME=svc api\nPORT=8000\n" {
+		t.Fatalf("env file = %q", r.EnvFile)
+	}
+	if !reflect.DeepEqual(r.Secrets, []SecretRef{{Name: "TOKEN", ValueFrom: "/bookme/prod/token"}}) {
+		t.Fatalf("secrets = %+v", r.Secrets)
+	}
+	if _, err := Render(tmpl, s, map[string]string{"name": "api", "port": "8000"}, map[string]string{"opt": ""}); err == nil ||
+		!strings.Contains(err.Error(), `line 3: TOKEN: no secret reference "token"`) {
+		t.Fatalf("missing secret ref: %v", err)
 	}
 }
 
