@@ -96,7 +96,7 @@ func PlanRelease(ctx context.Context, in Input) (*Plan, error) {
 			changes = append(changes, uploadChange(prefix, f, fmt.Sprintf("content changed (%d → %d bytes)", r.Size, f.Size)))
 		case !sameContent(f, r, mo):
 			changes = append(changes, uploadChange(prefix, f, "content changed"))
-		case !in.VerifyHeaders && mo != nil && mo.MD5 == f.MD5 && mo.T != 0 && mo.C != 0:
+		case !in.VerifyHeaders && mo != nil && mo.T != 0 && mo.C != 0 && (f.Class == ClassHashed || mo.MD5 == f.MD5):
 			if c, ok := headerChange(prefix, f, mOld.typeOf(mo), mOld.cacheOf(mo)); ok {
 				changes = append(changes, c)
 			} else {
@@ -142,7 +142,7 @@ func PlanRelease(ctx context.Context, in Input) (*Plan, error) {
 				continue
 			}
 			o := &manifestObj{R: []int{0}}
-			if d, parts := ParseETag(r.ETag); parts == 0 {
+			if d, parts := ParseETag(r.ETag); parts == 0 && classOf(rel) != ClassHashed {
 				o.MD5 = d
 			}
 			m.Objects[rel] = o
@@ -190,7 +190,10 @@ func PlanRelease(ctx context.Context, in Input) (*Plan, error) {
 				}
 			}
 		}
-		o.MD5, o.ETag = f.MD5, etag
+		o.MD5, o.ETag = "", etag
+		if f.Class != ClassHashed {
+			o.MD5 = f.MD5 // a hashed name implies its content; only the others need the MD5
+		}
 		o.T, o.C = intern(&m.Types, f.ContentType), intern(&m.Caches, f.CacheControl)
 		if !containsInt(o.R, p.Seq) {
 			o.R = append(o.R, p.Seq)
@@ -313,7 +316,7 @@ func sameContent(f *localFile, r remoteObj, mo *manifestObj) bool {
 	if parts == 0 && digest == f.MD5 {
 		return true
 	}
-	if mo != nil && mo.ETag != "" && mo.ETag == strings.Trim(r.ETag, `"`) && mo.MD5 == f.MD5 {
+	if mo != nil && mo.ETag != "" && mo.ETag == strings.Trim(r.ETag, `"`) && (mo.MD5 == f.MD5 || f.Class == ClassHashed) {
 		return true // e.g. SSE-KMS: the ETag S3 gave our upload of these bytes
 	}
 	if parts > 0 {

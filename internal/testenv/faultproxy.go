@@ -97,6 +97,8 @@ type Record struct {
 	Seq int64
 	// Method, Path and Query are the request line's parts.
 	Method, Path, Query string
+	// Header is a copy of the request headers (e.g. X-Amz-Copy-Source tells a CopyObject from a PutObject).
+	Header http.Header
 	// BodyBytes is how many request-body bytes the client sent to the proxy.
 	BodyBytes int64
 	// Fault is the injected fault ("none" when the request was forwarded unchanged).
@@ -323,7 +325,7 @@ func (w *statusWriter) Flush() {
 }
 
 func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
-	rec := Record{Seq: p.seq.Add(1), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Fault: "none", Start: time.Now()}
+	rec := Record{Seq: p.seq.Add(1), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Fault: "none", Start: time.Now()}
 	n := new(atomic.Int64)
 	if r.Body != nil {
 		r.Body = countingBody{ReadCloser: r.Body, n: n}
