@@ -1,0 +1,148 @@
+// Package lock is the deploy lock: one JSON object in the config bucket (deploy/lock.json by
+// default) created with a conditional put (If-None-Match: *), so that of two deploys starting
+// together exactly one gets it. The object says who holds the lock, for which commit, since when
+// and from which CI run; a second deploy waits up to a timeout and then refuses, naming the holder.
+//
+// OpenTofu's own state lock stays on; this lock covers the whole release (image, env file,
+// rollout, SPA), which no state lock sees.
+package lock
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+)
+
+// DefaultKey is the lock object's key in the config bucket.
+const DefaultKey = "deploy/lock.json"
+
+// Info is the content of the lock object.
+type Info struct {
+	// ID is a random token chosen by the acquirer; Release deletes only a lock with our ID.
+	ID string `json:"id"`
+	// Holder names who deploys: a person (local) or the CI actor and workflow.
+	Holder string `json:"holder"`
+	// GitSHA is the commit being deployed.
+	GitSHA string `json:"gitSha"`
+	// Started is when the lock was taken (UTC).
+	Started time.Time `json:"started"`
+	// RunURL links to the CI run, empty for a local deploy.
+	RunURL string `json:"runUrl,omitempty"`
+}
+
+// Describe renders the holder for messages: "alice (git 0123456789ab) since 2026-… (run URL)".
+func (i Info) Describe(now time.Time) string {
+	s := fmt.Sprintf("%s (git %s) since %s", orUnknown(i.Holder), shortSHA(i.GitSHA), i.Started.UTC().Format(time.RFC3339))
+	if !i.Started.IsZero() && now.After(i.Started) {
+		s += fmt.Sprintf(" (%s ago)", now.Sub(i.Started).Round(time.Second))
+	}
+	if i.RunURL != "" {
+		s += ", run " + i.RunURL
+	}
+	return s
+}
+
+// Options says where the lock lives and how long to wait for it.
+type Options struct {
+	// Bucket is the config bucket.
+	Bucket string
+	// Key of the lock object; DefaultKey when empty.
+	Key string
+	// Poll is the wait between attempts while another deploy holds the lock (default 10 s).
+	Poll time.Duration
+	// Timeout is how long Acquire waits in all; 0 means one attempt, no waiting.
+	Timeout time.Duration
+	// Progress receives one line each time the holder changes while waiting (nil: discard).
+	Progress io.Writer
+}
+
+func (o Options) key() string {
+	if o.Key == "" {
+		return DefaultKey
+	}
+	return o.Key
+}
+
+func (o Options) url() string { return "s3://" + o.Bucket + "/" + o.key() }
+
+// HeldError is returned when another deploy holds the lock past the timeout.
+type HeldError struct {
+	// URL is s3://bucket/key of the lock.
+	URL string
+	// Holder is the lock's content at the last look.
+	Holder Info
+	// Waited is how long Acquire waited.
+	Waited time.Duration
+}
+
+// Error names the holder and says what to do.
+func (e *HeldError) Error() string {
+	return fmt.Sprintf("deploy lock %s is held by %s; waited %s. Retry when that deploy ends, or run `unlock --force` if it is dead",
+		e.URL, e.Holder.Describe(time.Now()), e.Waited.Round(time.Second))
+}
+
+// readLock returns the lock's content and ETag; found=false when there is no lock.
+func readLock(ctx context.Context, s3c *s3.Client, bucket, key string) (info Info, etag string, found bool, err error) {
+	out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		var nsk *s3types.NoSuchKey
+		if errors.As(err, &nsk) {
+			return Info{}, "", false, nil
+		}
+		return Info{}, "", false, fmt.Errorf("deploy lock: read s3://%s/%s: %s", bucket, key, errorLine(err))
+	}
+	defer out.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(out.Body, 64<<10))
+	if err != nil {
+		return Info{}, "", false, fmt.Errorf("deploy lock: read s3://%s/%s: %v", bucket, key, err)
+	}
+	if err := json.Unmarshal(body, &info); err != nil {
+		// A lock we cannot read is still a lock: report it as held by an unknown holder.
+		info = Info{Holder: "unreadable lock object"}
+	}
+	return info, aws.ToString(out.ETag), true, nil
+}
+
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+func errorLine(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		if m := ae.ErrorMessage(); m != "" {
+			return ae.ErrorCode() + ": " + m
+		}
+		return ae.ErrorCode()
+	}
+	return err.Error()
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func shortSHA(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
