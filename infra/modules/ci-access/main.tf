@@ -9,8 +9,9 @@
 # deploys is enforced by the environment's deployment branch rule (see docs/github-actions.md).
 
 locals {
-  oidc_host         = "token.actions.githubusercontent.com"
-  oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.oidc_provider_arn
+  oidc_host = "token.actions.githubusercontent.com"
+  # "" only when neither is set; the precondition of plan_trust then stops the plan with a clear message.
+  oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : (var.oidc_provider_arn == null ? "" : var.oidc_provider_arn)
 
   deploy_subjects = { for e in var.deploy_environments : e => "repo:${var.github_repository}:environment:${e}" }
   plan_subjects = concat(
@@ -35,17 +36,6 @@ resource "aws_iam_openid_connect_provider" "github" {
   }
 }
 
-# Fails the plan when neither a provider is created nor one is given.
-resource "terraform_data" "oidc_provider_given" {
-  count = var.create_oidc_provider ? 0 : 1
-
-  lifecycle {
-    precondition {
-      condition     = var.oidc_provider_arn != null
-      error_message = "create_oidc_provider is false: set oidc_provider_arn to the existing token.actions.githubusercontent.com provider."
-    }
-  }
-}
 
 data "aws_iam_policy_document" "deploy_trust" {
   for_each = local.deploy_subjects
@@ -112,6 +102,13 @@ data "aws_iam_policy_document" "plan_trust" {
       test     = "StringEquals"
       variable = "${local.oidc_host}:sub"
       values   = local.plan_subjects
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.create_oidc_provider || var.oidc_provider_arn != null
+      error_message = "create_oidc_provider is false: set oidc_provider_arn to the existing token.actions.githubusercontent.com provider."
     }
   }
 }
