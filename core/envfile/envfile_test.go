@@ -244,13 +244,13 @@ const appSecretARN = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:bo
 // sampleRefs: the repository template needs none (its secrets point into app_secret_arn).
 func sampleRefs() map[string]string { return map[string]string{} }
 
-// The seed's list of settings (FACTS.md) plus the Redis session/broker settings.
+// The seed's list of settings (FACTS.md); BROKER_URL also carries the Redis cache and sessions.
 var seedKeys = strings.Fields(`AWS_S3_REGION_NAME AWS_S3_ACCESS_KEY_ID AWS_S3_SECRET_ACCESS_KEY
 AWS_S3_STORAGE_BUCKET_NAME AWS_S3_CUSTOM_DOMAIN BROKER_URL CELERY_LOG_LEVEL DJANGO_ALLOWED_HOSTS
 DJANGO_CORS_ALLOW_CREDENTIALS DJANGO_CORS_ORIGIN_ALLOW_ALL DJANGO_CORS_ALLOWED_ORIGINS
 DJANGO_CSRF_TRUSTED_ORIGINS DJANGO_DEBUG DJANGO_LOG_LEVEL DJANGO_SECRET_KEY POSTGRES_DB POSTGRES_HOST
 POSTGRES_PASSWORD POSTGRES_PORT POSTGRES_USER SENDGRID_API_KEY SENDGRID_SENDER_EMAIL
-SENDGRID_ACCOUNT_ACTIVATION_TEMPLATE_ID TARGET_ENV DJANGO_SESSION_ENGINE REDIS_SESSION_URL`)
+SENDGRID_ACCOUNT_ACTIVATION_TEMPLATE_ID TARGET_ENV`)
 
 func TestRepoTemplateAndSchemaAgree(t *testing.T) {
 	tmpl, s := repoFiles(t)
@@ -264,7 +264,7 @@ func TestRepoTemplateAndSchemaAgree(t *testing.T) {
 			t.Errorf("env.tmpl does not mention %s (as KEY= or a commented # KEY= line)", k)
 		}
 	}
-	for _, k := range []string{"DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "SENDGRID_API_KEY", "BROKER_URL", "REDIS_SESSION_URL", "AWS_S3_SECRET_ACCESS_KEY"} {
+	for _, k := range []string{"DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "SENDGRID_API_KEY", "BROKER_URL", "AWS_S3_SECRET_ACCESS_KEY"} {
 		if !s.Keys[k].Secret {
 			t.Errorf("%s must be a secret", k)
 		}
@@ -302,7 +302,7 @@ func TestRenderRepoTemplate(t *testing.T) {
 	for _, sr := range r.Secrets {
 		names = append(names, sr.Name)
 	}
-	if strings.Join(names, ",") != "BROKER_URL,DJANGO_SECRET_KEY,POSTGRES_PASSWORD,REDIS_SESSION_URL,SENDGRID_API_KEY" {
+	if strings.Join(names, ",") != "BROKER_URL,DJANGO_SECRET_KEY,POSTGRES_PASSWORD,SENDGRID_API_KEY" {
 		t.Fatalf("secrets = %v", names)
 	}
 	if r.Secrets[1].ValueFrom != appSecretARN+":DJANGO_SECRET_KEY::" {
