@@ -10,13 +10,11 @@
 package ciaccess
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -28,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"bookme-deploy/internal/testenv"
+	"bookme-deploy/internal/tofutest"
 )
 
 const (
@@ -49,112 +48,42 @@ func repoRoot(t *testing.T) string {
 	}
 }
 
-// tofuBin finds the OpenTofu binary: $TOFU, tofu on PATH, or the harness build.
-func tofuBin(t *testing.T) string {
+// workdir copies infra/ (the stack needs ../../modules/ci-access) into a temp dir, adds test-only overrides
+// that point the provider at moto and keep the state local, and runs `tofu init` from the provider mirror.
+func workdir(t *testing.T, endpoint string) *tofutest.Tofu {
 	t.Helper()
-	for _, c := range []string{os.Getenv("TOFU"), "tofu", "/var/cache/dagger-harness/libexec/tofu"} {
-		if c == "" {
-			continue
-		}
-		if p, err := exec.LookPath(c); err == nil {
-			return p
-		}
-	}
-	t.Fatal("OpenTofu not found: set TOFU, put tofu on PATH, or build it (see /work/shared/notes/testing-facts.md)")
-	return ""
+	infra := tofutest.CopyTree(t, filepath.Join(repoRoot(t), "infra"))
+	dir := filepath.Join(infra, "stacks", "ci-access")
+	tofutest.WriteFile(t, dir, "moto_override.tf", tofutest.ProviderOverride(endpoint)+"\nterraform {\n  backend \"local\" {}\n}\n")
+	tf := tofutest.New(t, dir)
+	tf.Must(t, "init", "-input=false", "-no-color")
+	return tf
 }
 
-// providerMirror returns the filesystem mirror holding hashicorp/aws.
-func providerMirror(t *testing.T) string {
+// run runs tofu and returns its combined output and whether it exited 0.
+func run(t *testing.T, tf *tofutest.Tofu, args ...string) (string, bool) {
 	t.Helper()
-	cache := os.Getenv("BOOKME_CACHE")
-	if cache == "" {
-		cache = "/var/cache/bookme-deploy"
-	}
-	mirror := filepath.Join(cache, "provider-mirror")
-	matches, _ := filepath.Glob(filepath.Join(mirror, "registry.opentofu.org", "hashicorp", "aws", "*", "linux_amd64", "terraform-provider-aws_v*"))
-	if len(matches) == 0 {
-		t.Fatalf("no hashicorp/aws provider in %s: run scripts/provider-mirror first", mirror)
-	}
-	return mirror
-}
-
-// workdir copies the stack and the module (keeping their relative layout) into a temp dir, with override files
-// that point the provider at moto and keep the state local.
-func workdir(t *testing.T, endpoint string) (dir string, env []string) {
-	t.Helper()
-	root := repoRoot(t)
-	tmp := t.TempDir()
-	for _, sub := range []string{"infra/modules/ci-access", "infra/stacks/ci-access"} {
-		if err := os.CopyFS(filepath.Join(tmp, sub), os.DirFS(filepath.Join(root, sub))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dir = filepath.Join(tmp, "infra/stacks/ci-access")
-	override := fmt.Sprintf(`terraform {
-  backend "local" {}
-}
-
-provider "aws" {
-  access_key                  = "testing"
-  secret_key                  = "testing"
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_requesting_account_id  = true
-
-  endpoints {
-    iam = %[1]q
-    sts = %[1]q
-  }
-}
-`, endpoint)
-	if err := os.WriteFile(filepath.Join(dir, "moto_override.tf"), []byte(override), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cli := filepath.Join(tmp, "tofu.rc")
-	rc := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path    = %q\n    include = [\"registry.opentofu.org/hashicorp/aws\"]\n  }\n}\n", providerMirror(t))
-	if err := os.WriteFile(cli, []byte(rc), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+cli, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
-	tofu(t, dir, env, "init", "-input=false", "-no-color")
-	return dir, env
-}
-
-func tofu(t *testing.T, dir string, env []string, args ...string) string {
-	t.Helper()
-	out, err := tofuRun(dir, env, args...)
+	r, err := tf.Run(context.Background(), args...)
 	if err != nil {
-		t.Fatalf("tofu %s: %v\n%s", strings.Join(args, " "), err, out)
+		t.Fatalf("tofu %s: %v", strings.Join(args, " "), err)
 	}
-	return out
+	return string(r.Stdout) + string(r.Stderr), r.ExitCode == 0
 }
-
-func tofuRun(dir string, env []string, args ...string) (string, error) {
-	cmd := exec.Command(tofuBinPath, args...)
-	cmd.Dir, cmd.Env = dir, env
-	var buf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &buf, &buf
-	err := cmd.Run()
-	return buf.String(), err
-}
-
-var tofuBinPath string
 
 const policyArg = `deploy_policy_arns=["arn:aws:iam::aws:policy/AdministratorAccess"]`
 
 func TestCIAccessStack(t *testing.T) {
-	tofuBinPath = tofuBin(t)
 	m := testenv.StartMoto(t, testenv.WithEnv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true"))
-	dir, env := workdir(t, m.Endpoint)
+	tf := workdir(t, m.Endpoint)
 
-	tofu(t, dir, env, "apply", "-auto-approve", "-input=false", "-no-color",
+	apply := tf.Must(t, "apply", "-auto-approve", "-input=false", "-no-color",
 		"-var", "github_repository="+repo, "-var", policyArg, "-var", "state_bucket_name=acme-tofu-state")
 
 	var outputs map[string]struct {
 		Value json.RawMessage `json:"value"`
 	}
-	if err := json.Unmarshal([]byte(tofu(t, dir, env, "output", "-json")), &outputs); err != nil {
+	t.Logf("apply took %s", apply.Duration)
+	if err := json.Unmarshal(tf.Must(t, "output", "-json").Stdout, &outputs); err != nil {
 		t.Fatal(err)
 	}
 	var deployARNs map[string]string
@@ -241,18 +170,17 @@ func TestCIAccessStack(t *testing.T) {
 	}
 
 	// A second plan is empty: nothing drifts between apply and read-back.
-	if out, err := tofuRun(dir, env, "plan", "-detailed-exitcode", "-input=false", "-no-color",
-		"-var", "github_repository="+repo, "-var", policyArg, "-var", "state_bucket_name=acme-tofu-state"); err != nil {
-		t.Errorf("re-plan is not empty (%v):\n%s", err, out)
+	if out, ok := run(t, tf, "plan", "-detailed-exitcode", "-input=false", "-no-color",
+		"-var", "github_repository="+repo, "-var", policyArg, "-var", "state_bucket_name=acme-tofu-state"); !ok {
+		t.Errorf("re-plan is not empty:\n%s", out)
 	}
 }
 
 // TestCIAccessRefusesBadInput runs plans with wrong variables: each must fail with its validation message,
 // before any resource is created.
 func TestCIAccessRefusesBadInput(t *testing.T) {
-	tofuBinPath = tofuBin(t)
 	m := testenv.StartMoto(t)
-	dir, env := workdir(t, m.Endpoint)
+	tf := workdir(t, m.Endpoint)
 	cases := []struct {
 		name string
 		vars []string
@@ -272,10 +200,10 @@ func TestCIAccessRefusesBadInput(t *testing.T) {
 			for _, v := range c.vars {
 				args = append(args, "-var", v)
 			}
-			out, err := tofuRun(dir, env, args...)
+			out, ok := run(t, tf, args...)
 			flat := strings.Join(strings.Fields(out), " ")
-			if err == nil || !strings.Contains(flat, c.want) {
-				t.Errorf("want a failure mentioning %q, got err %v:\n%s", c.want, err, out)
+			if ok || !strings.Contains(flat, c.want) {
+				t.Errorf("want a failure mentioning %q, got success=%v:\n%s", c.want, ok, out)
 			}
 		})
 	}

@@ -36,7 +36,6 @@ resource "aws_iam_openid_connect_provider" "github" {
   }
 }
 
-
 data "aws_iam_policy_document" "deploy_trust" {
   for_each = local.deploy_subjects
 
