@@ -181,11 +181,23 @@ func ours(t ecstypes.Task, w *watched) bool {
 // container exited, a container exited non-zero, or it failed health checks.
 func taskError(t ecstypes.Task) (string, bool) {
 	reason := aws.ToString(t.StoppedReason)
-	bad := t.StopCode == ecstypes.TaskStopCodeTaskFailedToStart || t.StopCode == ecstypes.TaskStopCodeEssentialContainerExited ||
-		strings.Contains(strings.ToLower(reason), "health check")
+	var bad bool
+	switch t.StopCode {
+	case ecstypes.TaskStopCodeTaskFailedToStart, ecstypes.TaskStopCodeEssentialContainerExited:
+		bad = true
+	case ecstypes.TaskStopCodeUserInitiated, ecstypes.TaskStopCodeServiceSchedulerInitiated:
+		// Stopped from outside: a failure only when the scheduler stopped it for failing health checks.
+		bad = strings.Contains(strings.ToLower(reason), "health check")
+	default:
+		bad = strings.Contains(strings.ToLower(reason), "health check")
+		for _, c := range t.Containers {
+			if c.ExitCode != nil && *c.ExitCode != 0 {
+				bad = true
+			}
+		}
+	}
 	for _, c := range t.Containers {
 		if c.ExitCode != nil && *c.ExitCode != 0 {
-			bad = true
 			reason += fmt.Sprintf(" [container %s exit %d", aws.ToString(c.Name), *c.ExitCode)
 			if r := aws.ToString(c.Reason); r != "" {
 				reason += ": " + r

@@ -52,12 +52,18 @@ type TaskScript struct {
 type Scenario struct {
 	// Images: how service tasks whose containers run an image behave. Unlisted images are healthy.
 	Images map[string]TaskScript
+	// Script, when set, decides first for service tasks: the script of a task of service running image
+	// (ok false: fall back to Images). Use it to make one service fail while another succeeds.
+	Script func(service, image string) (TaskScript, bool)
 	// RunTask: how one-off (RunTask) tasks of an image behave. Unlisted: exit 0 after 3 s.
 	RunTask map[string]TaskScript
 	// CircuitBreaker, when > 0, makes ECS mark a deployment FAILED after that many failed tasks and,
 	// with CircuitBreakerRollback, start a roll-back deployment to the last completed revision.
 	CircuitBreaker         int
 	CircuitBreakerRollback bool
+	// SteadyAfter is how long a deployment's tasks must have been RUNNING before it is COMPLETED
+	// (default 10 s; ECS waits for health checks and stability the same way).
+	SteadyAfter time.Duration
 	// RelaunchDelay is how long the scheduler waits before replacing a failed task (default 0).
 	RelaunchDelay time.Duration
 	// Throttle answers the first N calls of an operation with ThrottlingException.
@@ -147,6 +153,10 @@ func Start(t testing.TB, sc Scenario, clock *Clock) *Fake {
 	}
 	f := &Fake{Clock: clock, sc: sc, throttle: map[string]int{}, clusters: map[string]bool{}, tds: map[string][]*taskDef{},
 		services: map[string]*service{}, logs: map[string][]logEvent{}}
+	if sc.SteadyAfter <= 0 {
+		sc.SteadyAfter = 10 * time.Second
+	}
+	f.sc = sc
 	for op, n := range sc.Throttle {
 		f.throttle[op] = n
 	}

@@ -90,8 +90,7 @@ func (f *Fake) deploy(s *service, td string, t time.Time, rollback bool) *deploy
 	d.reason = "ECS deployment " + d.id + " in progress."
 	s.deployments = append([]*deployment{d}, s.deployments...)
 	s.td = td
-	image, _ := f.imageOf(f.lookupTD(td), f.sc.Images)
-	sc := f.sc.Images[image]
+	sc := f.scriptFor(s, d)
 	for i := 0; i < s.desired; i++ {
 		f.launch(s, d, t, sc)
 	}
@@ -197,8 +196,8 @@ func (f *Fake) advance(now time.Time) {
 			if !tk.stopSeen && !tk.stopAt.IsZero() && !tk.stopAt.After(now) && (next == nil || tk.stopAt.Before(at) || (tk.stopAt.Equal(at) && !stop)) {
 				next, at, stop = tk, tk.stopAt, true
 			}
-			if !tk.startSeen && tk.runningAt(tk.startAt) && !tk.startAt.After(now) && (next == nil || tk.startAt.Before(at)) {
-				next, at, stop = tk, tk.startAt, false
+			if h := tk.startAt.Add(f.sc.SteadyAfter); !tk.startSeen && tk.runningAt(h) && !h.After(now) && (next == nil || h.Before(at)) {
+				next, at, stop = tk, h, false
 			}
 		}
 		if next == nil {
@@ -233,14 +232,25 @@ func (f *Fake) advance(now time.Time) {
 			continue
 		}
 		if d.state == "IN_PROGRESS" || d.state == "COMPLETED" {
-			f.launch(s, d, at.Add(f.sc.RelaunchDelay), f.sc.Images[f.imageFor(d)])
+			f.launch(s, d, at.Add(f.sc.RelaunchDelay), f.scriptFor(s, d))
 		}
 	}
 }
 
-func (f *Fake) imageFor(d *deployment) string {
-	image, _ := f.imageOf(f.lookupTD(d.td), f.sc.Images)
-	return image
+// scriptFor is the script of d's tasks: Scenario.Script first, then Images by image.
+func (f *Fake) scriptFor(s *service, d *deployment) TaskScript {
+	td := f.lookupTD(d.td)
+	if f.sc.Script != nil {
+		cs, _ := td.body["containerDefinitions"].([]any)
+		for _, c := range cs {
+			m, _ := c.(map[string]any)
+			if sc, ok := f.sc.Script(s.name, str(m, "image")); ok {
+				return sc
+			}
+		}
+	}
+	image, _ := f.imageOf(td, f.sc.Images)
+	return f.sc.Images[image]
 }
 
 func (s *service) find(id string) *deployment {
@@ -259,7 +269,7 @@ func (f *Fake) maybeComplete(s *service, d *deployment, t time.Time) {
 	}
 	n := 0
 	for _, tk := range f.tasks {
-		if tk.depID == d.id && tk.runningAt(t) {
+		if tk.depID == d.id && tk.runningAt(t) && !t.Before(tk.startAt.Add(f.sc.SteadyAfter)) {
 			n++
 		}
 	}
