@@ -138,6 +138,8 @@ if PRODUCTION:
     AWS_S3_ACCESS_KEY_ID = env.string("AWS_S3_ACCESS_KEY_ID", default=None)
     AWS_S3_SECRET_ACCESS_KEY = env.string("AWS_S3_SECRET_ACCESS_KEY", default=None)
     AWS_S3_CUSTOM_DOMAIN = env.string("AWS_S3_CUSTOM_DOMAIN", default=None)
+    # Not part of the production env file: lets collectstatic run against an S3 emulator.
+    AWS_S3_ENDPOINT_URL = env.string("AWS_S3_ENDPOINT_URL", default=None)
     AWS_DEFAULT_ACL = None  # the bucket policy makes objects public; ACLs stay disabled
     AWS_QUERYSTRING_AUTH = False
     AWS_S3_FILE_OVERWRITE = False
@@ -191,7 +193,10 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# --- logging (to stdout; ECS ships it to CloudWatch) -----------------------------------
+# --- logging (to stderr; ECS ships it to CloudWatch) -----------------------------------
+# Celery's loggers are left to the worker (its --loglevel; CELERY_LOG_LEVEL above is the
+# value a task definition can pass there): configuring them here after the worker has
+# redirected its output would swallow the worker's own messages.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -200,6 +205,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "django": {"handlers": ["console"], "level": env.string("DJANGO_LOG_LEVEL", default="INFO"), "propagate": False},
-        "celery": {"handlers": ["console"], "level": CELERY_LOG_LEVEL, "propagate": False},
     },
 }

@@ -9,7 +9,8 @@
 # Django comes from bookworm-backports (4.2 LTS): bookworm's own Django 3.2 has no
 # built-in Redis cache backend and is past upstream support. Everything else is
 # bookworm's. The backports suite is added to the image's existing deb822 source
-# (debian.sources), so no archive host name is written here.
+# (debian.sources), so no archive host name is written here. libjs-jquery is needed
+# because Debian's Django links the admin's jQuery to it (collectstatic fails without).
 set -eu
 
 profile="${1:-runtime}"
@@ -20,12 +21,14 @@ python3-django-channels
 python3-daphne
 daphne
 python3-celery
+celery
 python3-redis
 python3-psycopg2
 python3-boto3
 python3-django-storages
 python3-django-storages-boto3
 python3-django-cors-headers
+libjs-jquery
 "
 development_packages="
 redis-server
