@@ -50,9 +50,9 @@ function fenceCount(text) {
 /**
  * Builds the full comment body: marker, heading, the plan (truncated when needed) and a footer.
  * `meta` = { outcome, runUrl, sha, limit } (limit defaults to GitHub's comment limit).
- * The result is always at most `limit` characters.
+ * Returns { body, truncated }; the body is always at most `limit` characters.
  */
-function renderBody(plan, meta) {
+function renderComment(plan, meta) {
   const limit = meta.limit || GITHUB_COMMENT_LIMIT;
   const outcome = meta.outcome || 'success';
   const head = [MARKER, '### bookme plan' + (meta.sha ? ' for `' + meta.sha.slice(0, 12) + '`' : ''), ''];
@@ -73,7 +73,7 @@ function renderBody(plan, meta) {
   if (budget <= 0) throw new Error('comment limit ' + limit + ' is too small for the header and footer');
 
   const cut = truncateOnLine(body, budget);
-  if (!cut.truncated) return header + body + footer;
+  if (!cut.truncated) return { body: header + body + footer, truncated: false };
 
   let shown = cut.text;
   if (!shown.endsWith('\n')) shown += '\n';
@@ -81,7 +81,7 @@ function renderBody(plan, meta) {
   const note = '\n> :warning: Truncated: showing ' + cut.shownLines + ' of ' + cut.totalLines +
     ' lines (GitHub comment limit). The full plan is in the job summary' +
     (meta.runUrl ? ' of ' + meta.runUrl : '') + '.\n';
-  return header + shown + note + footer;
+  return { body: header + shown + note + footer, truncated: true };
 }
 
 /** Finds the existing plan comment (the first one whose body starts with MARKER), or undefined. */
@@ -106,8 +106,7 @@ async function run({ github, context, core }) {
   if (!pr) throw new Error('plan-comment: not a pull_request event; run it from the pr workflow');
   const { owner, repo } = context.repo;
   const runUrl = `${context.serverUrl}/${owner}/${repo}/actions/runs/${context.runId}`;
-  const body = renderBody(plan, { outcome, runUrl, sha: pr.head && pr.head.sha });
-  const truncated = body.includes('> :warning: Truncated:');
+  const { body, truncated } = renderComment(plan, { outcome, runUrl, sha: pr.head && pr.head.sha });
 
   const existing = await findComment(github, owner, repo, pr.number);
   let result;
@@ -122,4 +121,4 @@ async function run({ github, context, core }) {
   return result;
 }
 
-module.exports = { MARKER, GITHUB_COMMENT_LIMIT, truncateOnLine, renderBody, findComment, run };
+module.exports = { MARKER, GITHUB_COMMENT_LIMIT, truncateOnLine, renderComment, findComment, run };

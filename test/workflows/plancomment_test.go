@@ -312,3 +312,45 @@ func TestPlanCommentTruncatesUnderGitHubLimit(t *testing.T) {
 		t.Errorf("the footer is missing after truncation:\n%s", body[len(body)-300:])
 	}
 }
+
+// TestPlanCommentEdgeCases renders bodies directly: one enormous line (no line boundary to cut at), a line of
+// astral characters cut at the limit, and a short plan left untouched.
+func TestPlanCommentEdgeCases(t *testing.T) {
+	script := filepath.Join(repoRoot(t), ".github", "scripts", "plan-comment.js")
+	eval := `
+const p = require(process.argv[1]);
+const out = {};
+const one = p.renderComment('x'.repeat(100000), { runUrl: 'https://github.example/r' });
+out.oneLen = one.body.length; out.oneTrunc = one.truncated;
+const emoji = p.renderComment('😀'.repeat(40000), {});
+out.emojiLen = emoji.body.length; out.emojiLoneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])/.test(emoji.body);
+const short = p.renderComment('No changes.\n', {});
+out.short = short.body; out.shortTrunc = short.truncated;
+process.stdout.write(JSON.stringify(out));
+`
+	cmd := exec.Command("node", "-e", eval, script)
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node: %v", err)
+	}
+	var out struct {
+		OneLen             int    `json:"oneLen"`
+		OneTrunc           bool   `json:"oneTrunc"`
+		EmojiLen           int    `json:"emojiLen"`
+		EmojiLoneSurrogate bool   `json:"emojiLoneSurrogate"`
+		Short              string `json:"short"`
+		ShortTrunc         bool   `json:"shortTrunc"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !out.OneTrunc || out.OneLen > 65536 {
+		t.Errorf("one 100 000-character line: truncated=%v length=%d, want truncated under 65536", out.OneTrunc, out.OneLen)
+	}
+	if out.EmojiLen > 65536 || out.EmojiLoneSurrogate {
+		t.Errorf("astral characters: length %d, lone surrogate %v", out.EmojiLen, out.EmojiLoneSurrogate)
+	}
+	if out.ShortTrunc || !strings.HasPrefix(out.Short, "<!-- bookme-plan -->\n") || !strings.Contains(out.Short, "\nNo changes.\n") {
+		t.Errorf("a short plan must pass unchanged after the marker and heading:\n%s", out.Short)
+	}
+}
