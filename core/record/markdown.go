@@ -1,0 +1,115 @@
+package record
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Markdown is the summary for people and for $GITHUB_STEP_SUMMARY: outcome, commit, image,
+// the step table, task definitions, plan hashes and the bundle.
+func (r *Record) Markdown() string {
+	var b strings.Builder
+	mode := ""
+	if r.DryRun {
+		mode = " (dry-run, emulated account)"
+	}
+	icon := "✅"
+	if !r.Succeeded() {
+		icon = "❌"
+	}
+	fmt.Fprintf(&b, "## %s Deploy %s %s%s\n\n", icon, cell(r.Environment), r.Outcome(), mode)
+	b.WriteString("| | |\n|---|---|\n")
+	fmt.Fprintf(&b, "| Commit | `%s` |\n", cell(r.GitSHA))
+	fmt.Fprintf(&b, "| By | %s |\n", cell(r.Who))
+	if r.RunURL != "" {
+		fmt.Fprintf(&b, "| Run | %s |\n", cell(r.RunURL))
+	}
+	if r.ImageRef != "" {
+		fmt.Fprintf(&b, "| Image | `%s` |\n", cell(r.ImageRef))
+	}
+	fmt.Fprintf(&b, "| Started | %s |\n", r.Started.UTC().Format(time.RFC3339))
+	if d := r.Duration(); d > 0 {
+		fmt.Fprintf(&b, "| Duration | %s |\n", round(d))
+	}
+	b.WriteString("\n### Steps\n\n| Step | Status | Duration | Detail |\n|---|---|---|---|\n")
+	for _, s := range r.Steps {
+		dur := ""
+		if s.Status != Skipped {
+			dur = round(s.Duration)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(s.Name), statusCell(s.Status), dur, cell(s.Detail))
+	}
+	if len(r.TaskDefinitions) > 0 {
+		b.WriteString("\n### Task definitions\n\n")
+		for _, k := range sortedKeys(r.TaskDefinitions) {
+			fmt.Fprintf(&b, "- %s: `%s`\n", cell(k), cell(r.TaskDefinitions[k]))
+		}
+	}
+	if len(r.PlanHashes) > 0 {
+		b.WriteString("\n### OpenTofu plans\n\n")
+		for _, k := range sortedKeys(r.PlanHashes) {
+			fmt.Fprintf(&b, "- %s: `sha256:%s`\n", cell(k), cell(r.PlanHashes[k]))
+		}
+	}
+	if bu := r.Bundle; bu != nil {
+		b.WriteString("\n### Client bundle\n\n")
+		fmt.Fprintf(&b, "- entry `%s`, %d files, %s, %d uploaded, %d deleted\n", cell(bu.Entry), bu.Files, size(bu.Bytes), bu.Uploaded, bu.Deleted)
+		if bu.ManifestSHA256 != "" {
+			fmt.Fprintf(&b, "- manifest `sha256:%s`\n", cell(bu.ManifestSHA256))
+		}
+	}
+	return b.String()
+}
+
+func statusCell(s Status) string {
+	switch s {
+	case Ran:
+		return "✅ ran"
+	case Failed:
+		return "❌ failed"
+	case Skipped:
+		return "⏭️ skipped"
+	}
+	return cell(string(s))
+}
+
+// cell makes a string safe in a Markdown table cell: one line, pipes escaped.
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "\r", "")
+	s = strings.ReplaceAll(s, "\n", " ")
+	s = strings.ReplaceAll(s, "|", `\|`)
+	s = strings.ReplaceAll(s, "`", "'")
+	return s
+}
+
+func round(d time.Duration) string {
+	switch {
+	case d >= time.Minute:
+		return d.Round(time.Second).String()
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	default:
+		return d.Round(time.Millisecond).String()
+	}
+}
+
+func size(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

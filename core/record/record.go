@@ -1,0 +1,179 @@
+// Package record is the deploy record: what a deploy did (who, which commit, which image digest,
+// which task-definition revisions, which plans, which bundle, and every step with its status and
+// duration), kept as JSON in the config bucket and summarised as Markdown for people (and for
+// GitHub's job summary).
+//
+// Steps are generic (name, status, start, duration, detail) so the pipeline fills them from its DAG.
+package record
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Status of a step.
+type Status string
+
+// Step statuses.
+const (
+	// Ran means the step ran and succeeded.
+	Ran Status = "ran"
+	// Failed means the step ran and failed; Detail holds the reason.
+	Failed Status = "failed"
+	// Skipped means the step did not run; Detail says why (no change, an earlier failure, not selected).
+	Skipped Status = "skipped"
+)
+
+// Step is one node of the deploy DAG.
+type Step struct {
+	Name    string    `json:"name"`
+	Status  Status    `json:"status"`
+	Started time.Time `json:"started,omitzero"`
+	// Duration is serialised as milliseconds (durationMs).
+	Duration time.Duration `json:"-"`
+	// Detail is one line: what changed, the failure reason, or why it was skipped. No secrets.
+	Detail string `json:"detail,omitempty"`
+}
+
+type stepJSON struct {
+	Name       string    `json:"name"`
+	Status     Status    `json:"status"`
+	Started    time.Time `json:"started,omitzero"`
+	DurationMs int64     `json:"durationMs"`
+	Detail     string    `json:"detail,omitempty"`
+}
+
+// MarshalJSON writes Duration as durationMs.
+func (s Step) MarshalJSON() ([]byte, error) {
+	return json.Marshal(stepJSON{s.Name, s.Status, s.Started, s.Duration.Milliseconds(), s.Detail})
+}
+
+// UnmarshalJSON reads durationMs back into Duration.
+func (s *Step) UnmarshalJSON(b []byte) error {
+	var j stepJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*s = Step{Name: j.Name, Status: j.Status, Started: j.Started, Duration: time.Duration(j.DurationMs) * time.Millisecond, Detail: j.Detail}
+	return nil
+}
+
+// Bundle summarises the released SPA bundle.
+type Bundle struct {
+	// Entry is the hashed entry file index.html references, e.g. assets/index.3f2a1b.js.
+	Entry string `json:"entry,omitempty"`
+	Files int    `json:"files"`
+	Bytes int64  `json:"bytes"`
+	// ManifestSHA256 identifies the bundle's file manifest.
+	ManifestSHA256 string `json:"manifestSha256,omitempty"`
+	Uploaded       int    `json:"uploaded"`
+	Deleted        int    `json:"deleted"`
+}
+
+// Record is one deploy.
+type Record struct {
+	Environment string `json:"environment"`
+	// Who started it: a person, or the CI actor.
+	Who     string    `json:"who"`
+	GitSHA  string    `json:"gitSha"`
+	RunURL  string    `json:"runUrl,omitempty"`
+	DryRun  bool      `json:"dryRun,omitempty"`
+	Started time.Time `json:"started"`
+	// Finished is set by Finish.
+	Finished time.Time `json:"finished,omitzero"`
+	// ImageRef is the image deployed, repo@sha256:….
+	ImageRef string `json:"imageRef,omitempty"`
+	// TaskDefinitions maps a family (api, worker, migrate) to the revision ARN registered or kept.
+	TaskDefinitions map[string]string `json:"taskDefinitions,omitempty"`
+	// PlanHashes maps a stack (base, backend, frontend) to the SHA-256 of its saved plan.
+	PlanHashes map[string]string `json:"planHashes,omitempty"`
+	Bundle     *Bundle           `json:"bundle,omitempty"`
+	Steps      []Step            `json:"steps"`
+}
+
+// New starts a record now (UTC).
+func New(environment, who, gitSHA string) *Record {
+	return &Record{Environment: environment, Who: who, GitSHA: gitSHA, Started: time.Now().UTC(), Steps: []Step{}}
+}
+
+// Add appends a step.
+func (r *Record) Add(s Step) { r.Steps = append(r.Steps, s) }
+
+// Ran records a step that succeeded; started is when it began, the duration runs until now.
+func (r *Record) Ran(name string, started time.Time, detail string) {
+	r.Add(Step{Name: name, Status: Ran, Started: started.UTC(), Duration: time.Since(started), Detail: detail})
+}
+
+// Fail records a step that failed with err.
+func (r *Record) Fail(name string, started time.Time, err error) {
+	reason := "failed"
+	if err != nil {
+		reason = err.Error()
+	}
+	r.Add(Step{Name: name, Status: Failed, Started: started.UTC(), Duration: time.Since(started), Detail: reason})
+}
+
+// Skip records a step that did not run, and why.
+func (r *Record) Skip(name, reason string) { r.Add(Step{Name: name, Status: Skipped, Detail: reason}) }
+
+// Finish stamps the end time.
+func (r *Record) Finish() { r.Finished = time.Now().UTC() }
+
+// Succeeded reports whether no step failed.
+func (r *Record) Succeeded() bool {
+	for _, s := range r.Steps {
+		if s.Status == Failed {
+			return false
+		}
+	}
+	return true
+}
+
+// Outcome is "succeeded" or "failed".
+func (r *Record) Outcome() string {
+	if r.Succeeded() {
+		return "succeeded"
+	}
+	return "failed"
+}
+
+// Duration is Finished − Started (0 until Finish).
+func (r *Record) Duration() time.Duration {
+	if r.Finished.IsZero() {
+		return 0
+	}
+	return r.Finished.Sub(r.Started)
+}
+
+// JSON is the record as stored: indented, with the outcome.
+func (r *Record) JSON() ([]byte, error) {
+	type alias Record
+	return json.MarshalIndent(struct {
+		*alias
+		Outcome    string `json:"outcome"`
+		DurationMs int64  `json:"durationMs"`
+	}{(*alias)(r), r.Outcome(), r.Duration().Milliseconds()}, "", "  ")
+}
+
+// Parse reads a stored record.
+func Parse(b []byte) (*Record, error) {
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("deploy record: %w", err)
+	}
+	return &r, nil
+}
+
+// Key is the record's object key: deploy/records/<UTC start, 20061102T150405Z>-<sha12>.json, so
+// listing the prefix sorts records by time.
+func (r *Record) Key() string {
+	sha := r.GitSHA
+	if len(sha) > 12 {
+		sha = sha[:12]
+	}
+	if sha == "" {
+		sha = "unknown"
+	}
+	return fmt.Sprintf("deploy/records/%s-%s.json", r.Started.UTC().Format("20060102T150405Z"), sha)
+}

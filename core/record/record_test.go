@@ -1,0 +1,110 @@
+package record
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func sample() *Record {
+	start := time.Date(2026, 11, 26, 9, 30, 5, 0, time.UTC)
+	r := &Record{
+		Environment: "production", Who: "alice", GitSHA: "0123456789abcdef0123456789abcdef01234567",
+		RunURL: "https://ci.example/runs/7", Started: start, Finished: start.Add(3*time.Minute + 12*time.Second),
+		ImageRef:        "123456789012.dkr.ecr.eu-central-1.amazonaws.com/book-me-prod-api@sha256:" + strings.Repeat("ab", 32),
+		TaskDefinitions: map[string]string{"worker": "arn:aws:ecs:eu-central-1:123456789012:task-definition/worker:4", "api": "arn:aws:ecs:eu-central-1:123456789012:task-definition/api:12"},
+		PlanHashes:      map[string]string{"base": strings.Repeat("1", 64)},
+		Bundle:          &Bundle{Entry: "assets/index.3f2a1b.js", Files: 14, Bytes: 312345, Uploaded: 3, Deleted: 1},
+		Steps:           []Step{},
+	}
+	r.Add(Step{Name: "lock", Status: Ran, Started: start, Duration: 420 * time.Millisecond})
+	r.Add(Step{Name: "tofu base", Status: Failed, Started: start, Duration: 61 * time.Second, Detail: "apply: Error | bad\nsecond line"})
+	r.Skip("migrate", "an earlier step failed")
+	return r
+}
+
+func TestMarkdown(t *testing.T) {
+	md := sample().Markdown()
+	for _, want := range []string{
+		"## ❌ Deploy production failed\n",
+		"| Commit | `0123456789abcdef0123456789abcdef01234567` |",
+		"| By | alice |",
+		"| Duration | 3m12s |",
+		"| lock | ✅ ran | 420ms |  |",
+		`| tofu base | ❌ failed | 1m1s | apply: Error \| bad second line |`,
+		"| migrate | ⏭️ skipped |  | an earlier step failed |",
+		"- api: `arn:aws:ecs:eu-central-1:123456789012:task-definition/api:12`\n- worker:",
+		"- base: `sha256:1111",
+		"- entry `assets/index.3f2a1b.js`, 14 files, 305.0 KiB, 3 uploaded, 1 deleted",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	ok := &Record{Environment: "production", DryRun: true, Started: time.Now()}
+	ok.Ran("lock", time.Now(), "")
+	if md := ok.Markdown(); !strings.HasPrefix(md, "## ✅ Deploy production succeeded (dry-run, emulated account)") {
+		t.Fatalf("success heading: %s", md)
+	}
+}
+
+func TestJSONRoundTripAndKey(t *testing.T) {
+	r := sample()
+	b, err := r.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for _, want := range []string{`"outcome": "failed"`, `"durationMs": 192000`, `"durationMs": 61000`, `"status": "skipped"`, `"gitSha": "0123456789abcdef`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("JSON lacks %s:\n%s", want, s)
+		}
+	}
+	back, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Steps[1].Duration != 61*time.Second || back.Steps[1].Status != Failed || back.ImageRef != r.ImageRef || back.Bundle.Files != 14 {
+		t.Fatalf("round trip: %+v", back)
+	}
+	if k := r.Key(); k != "deploy/records/20261126T093005Z-0123456789ab.json" {
+		t.Fatalf("key = %s", k)
+	}
+}
+
+func TestStepHelpers(t *testing.T) {
+	r := New("production", "ci", "abc")
+	start := time.Now().Add(-2 * time.Second)
+	r.Ran("build", start, "pushed")
+	r.Fail("smoke", start, errors.New("GET /auth/ping/ = 502"))
+	if r.Succeeded() || r.Steps[0].Duration < 2*time.Second || r.Steps[1].Detail != "GET /auth/ping/ = 502" {
+		t.Fatalf("steps = %+v", r.Steps)
+	}
+	if r.Duration() != 0 {
+		t.Fatal("duration before Finish")
+	}
+	r.Finish()
+	if r.Duration() <= 0 {
+		t.Fatal("duration after Finish")
+	}
+}
+
+func TestAppendStepSummary(t *testing.T) {
+	t.Setenv(StepSummaryEnv, "")
+	if done, err := AppendStepSummary(sample()); done || err != nil {
+		t.Fatalf("unset variable: %v %v", done, err)
+	}
+	path := filepath.Join(t.TempDir(), "summary.md")
+	os.WriteFile(path, []byte("earlier step\n"), 0o644)
+	t.Setenv(StepSummaryEnv, path)
+	if done, err := AppendStepSummary(sample()); !done || err != nil {
+		t.Fatalf("append: %v %v", done, err)
+	}
+	b, _ := os.ReadFile(path)
+	if !strings.HasPrefix(string(b), "earlier step\n## ❌ Deploy production failed") {
+		t.Fatalf("summary file = %q", b)
+	}
+}
