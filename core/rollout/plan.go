@@ -41,8 +41,12 @@ type Engine struct {
 	Clock Clock
 }
 
-// New returns an Engine using cfg for ECS and CloudWatch Logs and writing progress to out.
-func New(cfg aws.Config, out io.Writer) *Engine {
+// New returns an Engine using cfg for ECS and CloudWatch Logs and writing progress to out. Options
+// (WithMotoCompat) adapt it to an emulator.
+func New(cfg aws.Config, out io.Writer, opts ...Option) *Engine {
+	for _, o := range opts {
+		o(&cfg)
+	}
 	return &Engine{ECS: ecs.NewFromConfig(cfg), Logs: cloudwatchlogs.NewFromConfig(cfg), Out: out, Clock: WallClock{}}
 }
 
