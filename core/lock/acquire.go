@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // Lock is a held deploy lock.
@@ -82,7 +83,9 @@ func Acquire(ctx context.Context, s3c *s3.Client, opts Options, info Info) (*Loc
 			Key:         aws.String(key),
 			Body:        bytes.NewReader(body),
 			ContentType: aws.String("application/json"),
-			IfNoneMatch: aws.String("*"),
+			// Encrypted like everything in the config bucket (a bucket policy may demand it).
+			ServerSideEncryption: s3types.ServerSideEncryptionAes256,
+			IfNoneMatch:          aws.String("*"),
 		})
 		if err == nil {
 			return &Lock{URL: opts.url(), Info: info, ETag: aws.ToString(out.ETag), Waited: time.Since(begin),
