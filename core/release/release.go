@@ -62,7 +62,8 @@ type Input struct {
 	// VerifyHeaders HEADs every unchanged object instead of trusting the headers the manifest
 	// recorded (use it once after someone edited the bucket by hand).
 	VerifyHeaders bool
-	// Progress receives one line per change during Plan (HEAD checks) and Apply; nil discards.
+	// Progress receives one line per write during Apply (upload, header update, manifest,
+	// delete); nil discards. Plan prints nothing: use Plan.Text.
 	Progress io.Writer
 }
 
