@@ -282,7 +282,35 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
 				}
 			}
-			return (*Bookme).DryRun(&parent, ctx, source)
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var providerMirror *dagger.Directory
+			if inputArgs["providerMirror"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["providerMirror"]), &providerMirror)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg providerMirror", err))
+				}
+			}
+			var gitSha string
+			if inputArgs["gitSha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["gitSha"]), &gitSha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg gitSha", err))
+				}
+			}
+			var repeat bool
+			if inputArgs["repeat"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["repeat"]), &repeat)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repeat", err))
+				}
+			}
+			return (*Bookme).DryRun(&parent, ctx, source, env, providerMirror, gitSha, repeat)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

@@ -2,76 +2,223 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"os"
 	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"bookme-deploy/core/emulator"
 
 	"dagger/bookme/internal/dagger"
 )
 
-// DryRun rehearses a release locally: it builds the API image and the client bundle and reports what it
-// built. It touches no real AWS account and needs no credentials.
+// motoImage is the AWS emulator the dry-run deploys to.
+const motoImage = "motoserver/moto:5"
+
+// DryRun rehearses the whole deploy locally, touching no real AWS account and needing no
+// credentials: moto runs as a Dagger service and stands in for AWS, a registry served by this module
+// stands in for ECR, and OpenTofu, the image build, the env file, the migration and roll, the SPA
+// release and the invalidation all run for real against them. Then it deploys the same commit a
+// second time, which must change nothing, and prints both summaries.
 //
 // +cache="never"
 func (m *Bookme) DryRun(
 	ctx context.Context,
 	// The repository.
 	// +defaultPath="/"
-	// +ignore=["**/node_modules", "**/dist", ".git", "**/.terraform", "**/__pycache__"]
+	// +ignore=["**/node_modules", "**/dist", ".git", "**/.terraform", "**/__pycache__", "**/*.tfstate*", "**/.terraform.lock.hcl"]
 	source *dagger.Directory,
+	// Environment to rehearse (a file infra/environments/<env>.tfvars).
+	// +default="staging"
+	env string,
+	// OpenTofu provider mirror (filesystem_mirror layout) for machines without the provider registry.
+	// +optional
+	providerMirror *dagger.Directory,
+	// Commit to label the release with; default: a content hash of the source.
+	// +optional
+	gitSha string,
+	// Deploy a second time and check that it changes nothing.
+	// +default=true
+	repeat bool,
 ) (string, error) {
-	api := m.BuildApi(source.Directory("examples/bookme/api"), "", "", "")
-	bundle := m.BuildClient(source.Directory("examples/bookme/frontend"), "https://api.bookme.test", "wss://api.bookme.test")
-
-	var b strings.Builder
-	b.WriteString("# bookme dry-run\n\n")
-	if err := describeImage(ctx, &b, api); err != nil {
+	start := time.Now()
+	if gitSha == "" {
+		id, err := source.Digest(ctx)
+		if err != nil {
+			return "", err
+		}
+		gitSha = strings.TrimPrefix(id, "sha256:")[:40]
+	}
+	runID := newRunID()
+	moto := dag.Container().From(motoImage).WithExposedPort(5000)
+	for k, v := range emulator.MotoEnv {
+		moto = moto.WithEnvVariable(k, v)
+	}
+	svc, err := moto.WithEnvVariable("BOOKME_RUN", runID).
+		AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true}).Start(ctx)
+	if err != nil {
+		return "", fmt.Errorf("start moto: %w", err)
+	}
+	defer svc.Stop(context.WithoutCancel(ctx))
+	endpoint, err := svc.Endpoint(ctx, dagger.ServiceEndpointOpts{Scheme: "http"})
+	if err != nil {
 		return "", err
 	}
-	if err := describeBundle(ctx, &b, bundle); err != nil {
+	access := awsAccess{Region: "eu-central-1", Endpoint: endpoint, Emulator: svc,
+		AccessKeyID: dag.SetSecret("dry-run-key-id", "testing"), SecretAccessKey: dag.SetSecret("dry-run-secret-key", "testing")}
+	cfg, err := access.config(ctx)
+	if err != nil {
 		return "", err
+	}
+	s3c := newS3(cfg, true)
+	account := emulator.Account{StateBucket: "bookme-dryrun-tofu-state", HostedZone: "book-me.example.com"}
+	if err := emulator.Prepare(ctx, cfg, s3c, account); err != nil {
+		return "", err
+	}
+	reg, err := startLocalRegistry()
+	if err != nil {
+		return "", err
+	}
+	mk := func() *deployment {
+		return &deployment{
+			env: env, gitSHA: gitSha, who: "dry-run", runID: newRunID(), access: access, cfg: cfg, s3: s3c,
+			tofu: tofu{access: access, infra: source.Directory("infra"), mirror: providerMirror, env: env,
+				stateBucket: account.StateBucket, overrides: emulatorOverrides("http://" + emulatorHost + ":5000"),
+				secretVars: map[string]*dagger.Secret{"redis_auth_token": dag.SetSecret("dry-run-redis-token", fakeToken())},
+				encryption: dag.SetSecret("dry-run-state-encryption", stateEncryption(fakeToken())),
+				runID:      runID},
+			repo: source, api: source.Directory("examples/bookme/api"), client: source.Directory("examples/bookme/frontend"),
+			publish: reg, out: os.Stderr, emulated: true, lockWait: time.Minute,
+		}
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "# bookme dry-run (%s, commit %s, emulated account)\n\n", env, gitSha[:12])
+	first := mk()
+	rep, err := first.run(ctx)
+	fmt.Fprintf(&b, "## First deploy\n\n```\n%s```\n%s\n\n", rep.Text(), first.stats.text())
+	if err != nil {
+		return b.String(), fmt.Errorf("dry-run: %w\n%s", err, b.String())
+	}
+	if err := first.afterSeed(ctx); err != nil {
+		return "", err
+	}
+	if repeat {
+		second := mk()
+		t0 := time.Now()
+		rep2, err := second.run(ctx)
+		fmt.Fprintf(&b, "## Second deploy of the same commit (must change nothing)\n\n```\n%s```\n%s\n\n", rep2.Text(), second.stats.text())
+		if err != nil {
+			return b.String(), fmt.Errorf("dry-run: second deploy: %w\n%s", err, b.String())
+		}
+		if !second.stats.noOp() {
+			return b.String(), fmt.Errorf("dry-run: the second deploy of the same commit changed something: %s", second.stats.text())
+		}
+		fmt.Fprintf(&b, "Second deploy: no-op in %s.\n\n", time.Since(t0).Round(time.Second))
+	}
+	verify, err := verifyAccount(ctx, first)
+	b.WriteString(verify)
+	if err != nil {
+		return b.String(), err
+	}
+	fmt.Fprintf(&b, "\nDry-run passed in %s. Deploy record:\n\n%s\n", time.Since(start).Round(time.Second), first.rec.Markdown())
+	return b.String(), nil
+}
+
+// afterSeed is a hook for the emulated account after a first deploy (nothing yet).
+func (d *deployment) afterSeed(ctx context.Context) error { return nil }
+
+// emulatorOverrides are the files written into the temporary copy of infra/ that point OpenTofu at
+// the emulator (provider endpoints, S3 backend) and carry moto's documented workarounds.
+func emulatorOverrides(endpoint string) map[string]string {
+	o := map[string]string{"modules/cdn/emulator_override.tf": emulator.CDNOverride}
+	for _, name := range []string{"base", "backend", "frontend"} {
+		var aliases []string
+		if name == "frontend" {
+			aliases = []string{"us_east_1"}
+		}
+		o["stacks/"+name+"/emulator_override.tf"] = emulator.ProviderOverride(endpoint, aliases...)
+		o["stacks/"+name+"/emulator.s3.tfbackend"] = emulator.S3BackendConfig(endpoint, "", "", "")
+		vars, _ := jsonVars(emulator.StackVars[name])
+		o["stacks/"+name+"/emulator.tfvars.json"] = vars
+	}
+	return o
+}
+
+// verifyAccount checks the emulated account after the deploy, as a user would look at it.
+func verifyAccount(ctx context.Context, d *deployment) (string, error) {
+	var b strings.Builder
+	b.WriteString("## Emulated account after the deploys\n\n")
+	var problems []string
+	check := func(ok bool, format string, a ...any) {
+		line := fmt.Sprintf(format, a...)
+		if ok {
+			b.WriteString("- ✔ " + line + "\n")
+		} else {
+			b.WriteString("- ✘ " + line + "\n")
+			problems = append(problems, line)
+		}
+	}
+	head, err := d.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.frontend.ClientBucket), Key: aws.String("index.html")})
+	check(err == nil && aws.ToString(head.CacheControl) == "no-cache", "client bucket serves index.html with Cache-Control no-cache")
+	if d.rec.Bundle != nil && d.rec.Bundle.Entry != "" {
+		head, err := d.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.frontend.ClientBucket), Key: aws.String(d.rec.Bundle.Entry)})
+		check(err == nil && strings.Contains(aws.ToString(head.CacheControl), "immutable"), "entry %s is immutable-cached (%s)", d.rec.Bundle.Entry, ccOf(head))
+	}
+	_, err = d.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.base.ConfigBucket), Key: aws.String("service-config/api/" + d.env + ".env")})
+	check(err == nil, "env file s3://%s/service-config/api/%s.env exists", d.base.ConfigBucket, d.env)
+	_, err = d.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.tofu.stateBucket), Key: aws.String(d.lockOptions().Key)})
+	check(err != nil, "deploy lock released")
+	recs, err := d.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(d.base.ConfigBucket), Prefix: aws.String("deploy/records/")})
+	check(err == nil && len(recs.Contents) >= 1, "deploy records in s3://%s/deploy/records/: %d", d.base.ConfigBucket, countOf(recs))
+	svcText, err := servicesOn(ctx, d)
+	check(err == nil, "services run the image by digest: %s", svcText)
+	if len(problems) > 0 {
+		return b.String(), fmt.Errorf("dry-run: the emulated account is not as the deploy left it: %s", strings.Join(problems, "; "))
 	}
 	return b.String(), nil
 }
 
-func describeImage(ctx context.Context, b *strings.Builder, ctr *dagger.Container) error {
-	entry, err := ctr.Entrypoint(ctx)
-	if err != nil {
-		return fmt.Errorf("build api image: %w", err)
+func ccOf(h *s3.HeadObjectOutput) string {
+	if h == nil {
+		return "missing"
 	}
-	cmd, err := ctr.DefaultArgs(ctx)
-	if err != nil {
-		return err
-	}
-	user, _ := ctr.User(ctx)
-	wd, _ := ctr.Workdir(ctx)
-	ports, _ := ctr.ExposedPorts(ctx)
-	var ps []string
-	for _, p := range ports {
-		n, _ := p.Port(ctx)
-		ps = append(ps, fmt.Sprint(n))
-	}
-	fmt.Fprintf(b, "API image: entrypoint=%q cmd=%q user=%q workdir=%q ports=%s\n", entry, cmd, user, wd, strings.Join(ps, ","))
-	return nil
+	return aws.ToString(h.CacheControl)
 }
 
-func describeBundle(ctx context.Context, b *strings.Builder, dir *dagger.Directory) error {
-	files, err := dir.Glob(ctx, "**/*")
-	if err != nil {
-		return fmt.Errorf("build client bundle: %w", err)
+func countOf(o *s3.ListObjectsV2Output) int {
+	if o == nil {
+		return 0
 	}
-	var n int
-	var size int64
-	for _, f := range files {
-		if strings.HasSuffix(f, "/") {
-			continue
-		}
-		sz, err := dir.File(f).Size(ctx)
-		if err != nil {
-			continue // a directory
-		}
-		n++
-		size += int64(sz)
-	}
-	fmt.Fprintf(b, "Client bundle: %d files, %d bytes\n", n, size)
-	return nil
+	return len(o.Contents)
+}
+
+func fakeToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return "dryrun" + hex.EncodeToString(b)
+}
+
+// stateEncryption is OpenTofu's TF_ENCRYPTION for a passphrase (state and plans encrypted).
+func stateEncryption(passphrase string) string {
+	return fmt.Sprintf(`key_provider "pbkdf2" "main" {
+  passphrase = %q
+}
+method "aes_gcm" "main" {
+  keys = key_provider.pbkdf2.main
+}
+state {
+  method   = method.aes_gcm.main
+  enforced = true
+}
+plan {
+  method   = method.aes_gcm.main
+  enforced = true
+}
+`, passphrase)
 }

@@ -61,7 +61,14 @@ func (t tofu) container(ctx context.Context, name string, vars map[string]any) (
 		if err != nil {
 			return nil, nil, err
 		}
-		infra = infra.WithNewFile(path.Join("stacks", name, "pipeline.auto.tfvars.json"), string(data))
+		infra = infra.WithNewFile(path.Join("stacks", name, "pipeline.tfvars.json"), string(data))
+	}
+	// Explicit -var-file arguments after the environment's files: they win over them.
+	if _, ok := t.overrides[path.Join("stacks", name, "emulator.tfvars.json")]; ok {
+		varFiles = append(varFiles, "-var-file=emulator.tfvars.json")
+	}
+	if len(vars) > 0 {
+		varFiles = append(varFiles, "-var-file=pipeline.tfvars.json")
 	}
 	ctr := dag.Container().From(tofuImage).
 		WithMountedCache("/root/.terraform.d/plugin-cache", dag.CacheVolume("bookme-tofu-plugins")).

@@ -1,0 +1,36 @@
+//go:build integration
+
+package emulator
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"bookme-deploy/internal/testenv"
+)
+
+// Prepare against real moto creates the state bucket and the hosted zone, and is idempotent.
+func TestPrepareIsIdempotent(t *testing.T) {
+	m := testenv.StartMoto(t)
+	cfg := m.Config(t)
+	s3c := testenv.S3(cfg)
+	a := Account{StateBucket: "bookme-state-test", HostedZone: "book-me.example.com"}
+	for i := 0; i < 2; i++ {
+		if err := Prepare(context.Background(), cfg, s3c, a); err != nil {
+			t.Fatalf("run %d: %v", i+1, err)
+		}
+	}
+	if _, err := s3c.HeadBucket(context.Background(), &s3.HeadBucketInput{Bucket: &a.StateBucket}); err != nil {
+		t.Fatalf("state bucket missing: %v", err)
+	}
+	zones, err := route53.NewFromConfig(cfg).ListHostedZones(context.Background(), &route53.ListHostedZonesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(zones.HostedZones) != 1 {
+		t.Fatalf("hosted zones = %d, want exactly 1 after two runs", len(zones.HostedZones))
+	}
+}
