@@ -269,6 +269,125 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Bookme).Check(&parent, ctx, source)
+		case "Deploy":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var source *dagger.Directory
+			if inputArgs["source"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var region string
+			if inputArgs["region"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["region"]), &region)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg region", err))
+				}
+			}
+			var awsAccessKeyId *dagger.Secret
+			if inputArgs["awsAccessKeyId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyId"]), &awsAccessKeyId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyId", err))
+				}
+			}
+			var awsSecretAccessKey *dagger.Secret
+			if inputArgs["awsSecretAccessKey"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
+				}
+			}
+			var awsSessionToken *dagger.Secret
+			if inputArgs["awsSessionToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
+				}
+			}
+			var stateBucket string
+			if inputArgs["stateBucket"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
+				}
+			}
+			var stateEncryption *dagger.Secret
+			if inputArgs["stateEncryption"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stateEncryption"]), &stateEncryption)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateEncryption", err))
+				}
+			}
+			var redisAuthToken *dagger.Secret
+			if inputArgs["redisAuthToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisAuthToken", err))
+				}
+			}
+			var providerMirror *dagger.Directory
+			if inputArgs["providerMirror"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["providerMirror"]), &providerMirror)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg providerMirror", err))
+				}
+			}
+			var gitSha string
+			if inputArgs["gitSha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["gitSha"]), &gitSha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg gitSha", err))
+				}
+			}
+			var allowDirty bool
+			if inputArgs["allowDirty"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["allowDirty"]), &allowDirty)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg allowDirty", err))
+				}
+			}
+			var arm64 bool
+			if inputArgs["arm64"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["arm64"]), &arm64)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg arm64", err))
+				}
+			}
+			var who string
+			if inputArgs["who"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["who"]), &who)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg who", err))
+				}
+			}
+			var runUrl string
+			if inputArgs["runUrl"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runUrl"]), &runUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runUrl", err))
+				}
+			}
+			var lockTimeout string
+			if inputArgs["lockTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["lockTimeout"]), &lockTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg lockTimeout", err))
+				}
+			}
+			return (*Bookme).Deploy(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, allowDirty, arm64, who, runUrl, lockTimeout)
 		case "DryRun":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -310,7 +429,168 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repeat", err))
 				}
 			}
-			return (*Bookme).DryRun(&parent, ctx, source, env, providerMirror, gitSha, repeat)
+			var redisAuthToken *dagger.Secret
+			if inputArgs["redisAuthToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisAuthToken", err))
+				}
+			}
+			var awsSecretAccessKey *dagger.Secret
+			if inputArgs["awsSecretAccessKey"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
+				}
+			}
+			return (*Bookme).DryRun(&parent, ctx, source, env, providerMirror, gitSha, repeat, redisAuthToken, awsSecretAccessKey)
+		case "DryRunArtifacts":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var source *dagger.Directory
+			if inputArgs["source"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var providerMirror *dagger.Directory
+			if inputArgs["providerMirror"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["providerMirror"]), &providerMirror)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg providerMirror", err))
+				}
+			}
+			var gitSha string
+			if inputArgs["gitSha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["gitSha"]), &gitSha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg gitSha", err))
+				}
+			}
+			var repeat bool
+			if inputArgs["repeat"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["repeat"]), &repeat)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repeat", err))
+				}
+			}
+			var redisAuthToken *dagger.Secret
+			if inputArgs["redisAuthToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisAuthToken", err))
+				}
+			}
+			var awsSecretAccessKey *dagger.Secret
+			if inputArgs["awsSecretAccessKey"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
+				}
+			}
+			return (*Bookme).DryRunArtifacts(&parent, ctx, source, env, providerMirror, gitSha, repeat, redisAuthToken, awsSecretAccessKey)
+		case "Plan":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var source *dagger.Directory
+			if inputArgs["source"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var region string
+			if inputArgs["region"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["region"]), &region)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg region", err))
+				}
+			}
+			var awsAccessKeyId *dagger.Secret
+			if inputArgs["awsAccessKeyId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyId"]), &awsAccessKeyId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyId", err))
+				}
+			}
+			var awsSecretAccessKey *dagger.Secret
+			if inputArgs["awsSecretAccessKey"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
+				}
+			}
+			var awsSessionToken *dagger.Secret
+			if inputArgs["awsSessionToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
+				}
+			}
+			var stateBucket string
+			if inputArgs["stateBucket"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
+				}
+			}
+			var stateEncryption *dagger.Secret
+			if inputArgs["stateEncryption"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stateEncryption"]), &stateEncryption)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateEncryption", err))
+				}
+			}
+			var redisAuthToken *dagger.Secret
+			if inputArgs["redisAuthToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisAuthToken", err))
+				}
+			}
+			var providerMirror *dagger.Directory
+			if inputArgs["providerMirror"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["providerMirror"]), &providerMirror)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg providerMirror", err))
+				}
+			}
+			var gitSha string
+			if inputArgs["gitSha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["gitSha"]), &gitSha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg gitSha", err))
+				}
+			}
+			var detailedExitcode bool
+			if inputArgs["detailedExitcode"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["detailedExitcode"]), &detailedExitcode)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg detailedExitcode", err))
+				}
+			}
+			return (*Bookme).Plan(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, detailedExitcode)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

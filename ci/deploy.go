@@ -50,6 +50,10 @@ type deployment struct {
 	lockWait time.Duration
 	// emulated: the account is moto (dry-run); smoke checks read S3 instead of HTTP.
 	emulated bool
+	// planOnly: every step only reads and reports what it would do (`plan`).
+	planOnly bool
+	// plans collects each step's plan text in plan-only mode.
+	plans map[string]string
 
 	mu       sync.Mutex
 	base     *stack.Base
@@ -57,6 +61,7 @@ type deployment struct {
 	frontend *stack.Frontend
 	image    string
 	bundle   string // local path of the exported bundle
+	imageTar string // local path of the pushed image (emulated registry only)
 	held     *lock.Lock
 	rec      *record.Record
 	stats    deployStats
@@ -339,7 +344,7 @@ func (d *deployment) stepBuildClient(ctx context.Context) (string, error) {
 	api := "https://" + d.frontend.APIDomainName
 	ws := "wss://" + d.frontend.APIDomainName
 	dist := (&Bookme{}).BuildClient(d.client, api, ws)
-	dir, err := os.MkdirTemp("", "bookme-bundle-")
+	dir, err := scratchDir("bundle-")
 	if err != nil {
 		return "", err
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -24,7 +25,7 @@ const motoImage = "motoserver/moto:5"
 // credentials: moto runs as a Dagger service and stands in for AWS, a registry served by this module
 // stands in for ECR, and OpenTofu, the image build, the env file, the migration and roll, the SPA
 // release and the invalidation all run for real against them. Then it deploys the same commit a
-// second time, which must change nothing, and prints both summaries.
+// second time, which must change nothing, checks the emulated account and prints the summaries.
 //
 // +cache="never"
 func (m *Bookme) DryRun(
@@ -45,15 +46,80 @@ func (m *Bookme) DryRun(
 	// Deploy a second time and check that it changes nothing.
 	// +default=true
 	repeat bool,
+	// Redis AUTH token to rehearse with; default: a random one.
+	// +optional
+	redisAuthToken *dagger.Secret,
+	// Secret access key to present to the emulator; default: a dummy.
+	// +optional
+	awsSecretAccessKey *dagger.Secret,
 ) (string, error) {
+	o, err := m.dryRun(ctx, source, env, providerMirror, gitSha, repeat, redisAuthToken, awsSecretAccessKey)
+	if err != nil {
+		return "", err
+	}
+	return o.report, nil
+}
+
+// DryRunArtifacts runs the same rehearsal as dry-run and returns everything it produced, for
+// inspection and the secret-leak scan: report.md, progress.log, record.json, the OpenTofu state
+// objects (state/), the released bundle (bundle/) and the pushed image (image.tar).
+//
+// +cache="never"
+func (m *Bookme) DryRunArtifacts(
+	ctx context.Context,
+	// The repository.
+	// +defaultPath="/"
+	// +ignore=["**/node_modules", "**/dist", ".git", "**/.terraform", "**/__pycache__", "**/*.tfstate*", "**/.terraform.lock.hcl"]
+	source *dagger.Directory,
+	// Environment to rehearse.
+	// +default="staging"
+	env string,
+	// OpenTofu provider mirror (filesystem_mirror layout).
+	// +optional
+	providerMirror *dagger.Directory,
+	// Commit to label the release with; default: a content hash of the source.
+	// +optional
+	gitSha string,
+	// Deploy a second time and check that it changes nothing.
+	// +default=true
+	repeat bool,
+	// Redis AUTH token to rehearse with; default: a random one.
+	// +optional
+	redisAuthToken *dagger.Secret,
+	// Secret access key to present to the emulator; default: a dummy.
+	// +optional
+	awsSecretAccessKey *dagger.Secret,
+) (*dagger.Directory, error) {
+	o, err := m.dryRun(ctx, source, env, providerMirror, gitSha, repeat, redisAuthToken, awsSecretAccessKey)
+	if err != nil {
+		return nil, err
+	}
+	return o.artifacts, nil
+}
+
+type dryRunOutcome struct {
+	report    string
+	artifacts *dagger.Directory
+}
+
+func (m *Bookme) dryRun(ctx context.Context, source *dagger.Directory, env string, providerMirror *dagger.Directory,
+	gitSha string, repeat bool, redisAuthToken, awsSecretAccessKey *dagger.Secret) (*dryRunOutcome, error) {
 	start := time.Now()
 	if gitSha == "" {
 		id, err := source.Digest(ctx)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		gitSha = strings.TrimPrefix(id, "sha256:")[:40]
 	}
+	if redisAuthToken == nil {
+		redisAuthToken = dag.SetSecret("dry-run-redis-token", fakeToken())
+	}
+	if awsSecretAccessKey == nil {
+		awsSecretAccessKey = dag.SetSecret("dry-run-secret-key", "testing")
+	}
+	progress := &syncBuffer{}
+	out := io.MultiWriter(os.Stderr, progress)
 	runID := newRunID()
 	moto := dag.Container().From(motoImage).WithExposedPort(5000)
 	for k, v := range emulator.MotoEnv {
@@ -62,38 +128,39 @@ func (m *Bookme) DryRun(
 	svc, err := moto.WithEnvVariable("BOOKME_RUN", runID).
 		AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true}).Start(ctx)
 	if err != nil {
-		return "", fmt.Errorf("start moto: %w", err)
+		return nil, fmt.Errorf("start moto: %w", err)
 	}
 	defer svc.Stop(context.WithoutCancel(ctx))
 	endpoint, err := svc.Endpoint(ctx, dagger.ServiceEndpointOpts{Scheme: "http"})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	access := awsAccess{Region: "eu-central-1", Endpoint: endpoint, Emulator: svc,
-		AccessKeyID: dag.SetSecret("dry-run-key-id", "testing"), SecretAccessKey: dag.SetSecret("dry-run-secret-key", "testing")}
+		AccessKeyID: dag.SetSecret("dry-run-key-id", "testing"), SecretAccessKey: awsSecretAccessKey}
 	cfg, err := access.config(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	s3c := newS3(cfg, true)
 	account := emulator.Account{StateBucket: "bookme-dryrun-tofu-state", HostedZone: "book-me.example.com"}
 	if err := emulator.Prepare(ctx, cfg, s3c, account); err != nil {
-		return "", err
+		return nil, err
 	}
 	reg, err := startLocalRegistry()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
+	encryption := dag.SetSecret("dry-run-state-encryption", stateEncryption(fakeToken()))
 	mk := func() *deployment {
+		id := newRunID()
 		return &deployment{
-			env: env, gitSHA: gitSha, who: "dry-run", runID: newRunID(), access: access, cfg: cfg, s3: s3c,
+			env: env, gitSHA: gitSha, who: "dry-run", runID: id, access: access, cfg: cfg, s3: s3c,
 			tofu: tofu{access: access, infra: source.Directory("infra"), mirror: providerMirror, env: env,
 				stateBucket: account.StateBucket, overrides: emulatorOverrides("http://" + emulatorHost + ":5000"),
-				secretVars: map[string]*dagger.Secret{"redis_auth_token": dag.SetSecret("dry-run-redis-token", fakeToken())},
-				encryption: dag.SetSecret("dry-run-state-encryption", stateEncryption(fakeToken())),
-				runID:      runID},
+				secretVars: map[string]*dagger.Secret{"redis_auth_token": redisAuthToken},
+				encryption: encryption, runID: id},
 			repo: source, api: source.Directory("examples/bookme/api"), client: source.Directory("examples/bookme/frontend"),
-			publish: reg, out: os.Stderr, emulated: true, lockWait: time.Minute,
+			publish: reg, out: out, emulated: true, lockWait: time.Minute,
 		}
 	}
 
@@ -103,10 +170,7 @@ func (m *Bookme) DryRun(
 	rep, err := first.run(ctx)
 	fmt.Fprintf(&b, "## First deploy\n\n```\n%s```\n%s\n\n", rep.Text(), first.stats.text())
 	if err != nil {
-		return b.String(), fmt.Errorf("dry-run: %w\n%s", err, b.String())
-	}
-	if err := first.afterSeed(ctx); err != nil {
-		return "", err
+		return nil, fmt.Errorf("dry-run: %w\n%s", err, b.String())
 	}
 	if repeat {
 		second := mk()
@@ -114,24 +178,25 @@ func (m *Bookme) DryRun(
 		rep2, err := second.run(ctx)
 		fmt.Fprintf(&b, "## Second deploy of the same commit (must change nothing)\n\n```\n%s```\n%s\n\n", rep2.Text(), second.stats.text())
 		if err != nil {
-			return b.String(), fmt.Errorf("dry-run: second deploy: %w\n%s", err, b.String())
+			return nil, fmt.Errorf("dry-run: second deploy: %w\n%s", err, b.String())
 		}
 		if !second.stats.noOp() {
-			return b.String(), fmt.Errorf("dry-run: the second deploy of the same commit changed something: %s", second.stats.text())
+			return nil, fmt.Errorf("dry-run: the second deploy of the same commit changed something: %s\n%s", second.stats.text(), b.String())
 		}
 		fmt.Fprintf(&b, "Second deploy: no-op in %s.\n\n", time.Since(t0).Round(time.Second))
 	}
 	verify, err := verifyAccount(ctx, first)
 	b.WriteString(verify)
 	if err != nil {
-		return b.String(), err
+		return nil, fmt.Errorf("%w\n%s", err, b.String())
 	}
 	fmt.Fprintf(&b, "\nDry-run passed in %s. Deploy record:\n\n%s\n", time.Since(start).Round(time.Second), first.rec.Markdown())
-	return b.String(), nil
+	arts, err := collectArtifacts(ctx, first, b.String(), progress.String(), reg)
+	if err != nil {
+		return nil, err
+	}
+	return &dryRunOutcome{report: b.String(), artifacts: arts}, nil
 }
-
-// afterSeed is a hook for the emulated account after a first deploy (nothing yet).
-func (d *deployment) afterSeed(ctx context.Context) error { return nil }
 
 // emulatorOverrides are the files written into the temporary copy of infra/ that point OpenTofu at
 // the emulator (provider endpoints, S3 backend) and carry moto's documented workarounds.

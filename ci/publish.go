@@ -7,7 +7,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -122,11 +121,10 @@ func (p *localPublisher) publish(ctx context.Context, d *deployment, base *stack
 		}
 		return ref, false, "reused " + ref + " (tag " + tag + " already in the registry)", nil
 	}
-	dir, err := os.MkdirTemp("", "bookme-image-")
+	dir, err := scratchDir("image-")
 	if err != nil {
 		return "", false, "", err
 	}
-	defer os.RemoveAll(dir)
 	tarPath := filepath.Join(dir, "api.tar")
 	if _, err := apiImage(d.api, d.gitSHA, "", "linux/amd64").AsTarball().Export(ctx, tarPath); err != nil {
 		return "", false, "", fmt.Errorf("image: build: %w", err)
@@ -139,6 +137,7 @@ func (p *localPublisher) publish(ctx context.Context, d *deployment, base *stack
 	if err != nil {
 		return "", false, "", err
 	}
+	d.imageTar = tarPath
 	if err := remote.Write(r, img, remote.WithContext(ctx)); err != nil {
 		return "", false, "", fmt.Errorf("image: push %s: %w", local, err)
 	}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+
+	"bookme-deploy/core/cdn"
+	"bookme-deploy/core/envfile"
+	"bookme-deploy/core/pipeline"
+	"bookme-deploy/core/registry"
+	"bookme-deploy/core/release"
+	"bookme-deploy/core/rollout"
+	"bookme-deploy/core/stack"
+)
+
+// planSteps is the read-only twin of steps: the three tofu plans (backend and frontend planned
+// against the base stack's current outputs), the image that would be built or reused, the env
+// file's key diff, the S3 upload/delete lists, the invalidation paths and the task-definition diffs.
+func (d *deployment) planSteps() []pipeline.Step {
+	return []pipeline.Step{
+		{Name: "plan-base", Run: d.planTofuBase},
+		{Name: "plan-frontend", Run: d.planTofuFrontend},
+		{Name: "plan-image", After: []string{"plan-base"}, Run: d.planImage},
+		{Name: "plan-env-file", After: []string{"plan-base", "plan-frontend"}, Run: d.planEnvFile},
+		{Name: "plan-backend", After: []string{"plan-base"}, Run: d.planTofuBackend},
+		{Name: "plan-rollout", After: []string{"plan-backend", "plan-image"}, Run: d.planRollout},
+		{Name: "build-client", After: []string{"plan-frontend"}, Run: d.stepBuildClient},
+		{Name: "plan-release", After: []string{"build-client"}, Run: d.planRelease},
+	}
+}
+
+func (d *deployment) addPlan(name, text string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.plans == nil {
+		d.plans = map[string]string{}
+	}
+	d.plans[name] = text
+}
+
+// planText renders every collected plan in DAG order.
+func (d *deployment) planText() string {
+	var b strings.Builder
+	for _, s := range d.planSteps() {
+		if t, ok := d.plans[s.Name]; ok {
+			fmt.Fprintf(&b, "### %s\n\n```\n%s\n```\n\n", s.Name, strings.TrimRight(t, "\n"))
+		}
+	}
+	return b.String()
+}
+
+func (d *deployment) planTofu(ctx context.Context, name string, vars map[string]any) ([]byte, string, error) {
+	run, err := d.tofu.plan(ctx, name, vars)
+	if err != nil {
+		return nil, "", err
+	}
+	d.addPlan("plan-"+name, run.Summary.Text()+"plan hash "+run.Summary.Hash)
+	d.mu.Lock()
+	d.stats.TofuResourceChange += len(run.Summary.Changes)
+	d.mu.Unlock()
+	out, err := d.tofu.outputs(ctx, name)
+	if err != nil {
+		return nil, "", err
+	}
+	return out, firstLine(run.Summary.Text()), nil
+}
+
+func (d *deployment) planTofuBase(ctx context.Context) (string, error) {
+	out, detail, err := d.planTofu(ctx, stack.StackBase, nil)
+	if err != nil {
+		return "", err
+	}
+	b, err := stack.ParseBase(out)
+	if err != nil {
+		return "", fmt.Errorf("%w (the base stack must be applied once before the other stacks can be planned)", err)
+	}
+	d.base = b
+	return detail, nil
+}
+
+func (d *deployment) planTofuFrontend(ctx context.Context) (string, error) {
+	out, detail, err := d.planTofu(ctx, stack.StackFrontend, nil)
+	if err != nil {
+		return "", err
+	}
+	f, err := stack.ParseFrontend(out)
+	if err != nil {
+		return "", fmt.Errorf("%w (apply the frontend stack once before planning a release)", err)
+	}
+	d.frontend = f
+	return detail, nil
+}
+
+func (d *deployment) planTofuBackend(ctx context.Context) (string, error) {
+	vars := d.base.BackendVars()
+	tag, err := registry.Tag(d.gitSHA, false)
+	if err != nil {
+		return "", err
+	}
+	vars["image_tag"] = tag
+	out, detail, err := d.planTofu(ctx, stack.StackBackend, vars)
+	if err != nil {
+		return "", err
+	}
+	b, err := stack.ParseBackend(out)
+	if err != nil {
+		return "", fmt.Errorf("%w (apply the backend stack once before planning a rollout)", err)
+	}
+	d.backend = b
+	return detail, nil
+}
+
+func (d *deployment) planImage(ctx context.Context) (string, error) {
+	dockerfile, err := d.api.File("Dockerfile").Contents(ctx)
+	if err != nil {
+		return "", fmt.Errorf("image: the API source has no Dockerfile: %w", err)
+	}
+	plan, err := registry.PlanPublish(ctx, newECR(d.cfg), registry.PublishInput{
+		Repository: d.base.ECRRepositoryName, GitSHA: d.gitSHA, Dockerfile: []byte(dockerfile)})
+	if err != nil {
+		return "", err
+	}
+	d.addPlan("plan-image", plan.Text())
+	if plan.Reuse {
+		d.image = plan.Ref
+		return "reuse " + plan.Ref, nil
+	}
+	return "build and push " + plan.TagRef, nil
+}
+
+func (d *deployment) planEnvFile(ctx context.Context) (string, error) {
+	rendered, err := d.renderEnvFile(ctx)
+	if err != nil {
+		return "", err
+	}
+	plan, err := envfile.PlanPush(ctx, d.s3, envfile.PushInput{Bucket: d.base.ConfigBucket, Environment: d.env, Rendered: rendered})
+	if err != nil {
+		return "", err
+	}
+	d.addPlan("plan-env-file", plan.Text())
+	return firstLine(plan.Text()), nil
+}
+
+func (d *deployment) planRollout(ctx context.Context) (string, error) {
+	if d.image == "" {
+		d.addPlan("plan-rollout", "the image is not built yet: the task-definition diffs follow once it has a digest")
+		return "after the image is pushed", nil
+	}
+	b := d.backend
+	eng := rollout.New(d.cfg, d.out)
+	plan, err := eng.Plan(ctx, rollout.Input{
+		Cluster: b.ClusterName, API: b.APIServiceName, Workers: []string{b.WorkerServiceName},
+		Container: b.APIContainerName, Image: d.image, GitSHA: d.gitSHA,
+		Migration: rollout.Migration{Family: b.MigrateTaskFamily},
+	})
+	if err != nil {
+		return "", err
+	}
+	d.addPlan("plan-rollout", plan.Text())
+	if plan.NoOp {
+		return "no-op", nil
+	}
+	return "new revisions for " + b.APIServiceName + ", " + b.WorkerServiceName, nil
+}
+
+func (d *deployment) planRelease(ctx context.Context) (string, error) {
+	plan, err := release.PlanRelease(ctx, release.Input{Client: d.s3, Bucket: d.frontend.ClientBucket,
+		Dir: d.bundle, ReleaseID: d.gitSHA + "-" + d.runID})
+	if err != nil {
+		return "", err
+	}
+	inv, err := cdn.PlanInvalidation(ctx, cdn.Input{Client: cloudfront.NewFromConfig(d.cfg),
+		DistributionID: d.frontend.DistributionID, ChangedPaths: plan.ChangedPaths, CallerReference: d.runID})
+	if err != nil {
+		return "", err
+	}
+	d.addPlan("plan-release", plan.Text()+"\n"+inv.Text())
+	return firstLine(plan.Text()), nil
+}
