@@ -40,13 +40,21 @@ case "$profile" in
   *) echo "install-packages.sh: unknown profile '$profile'; use runtime or development" >&2; exit 2 ;;
 esac
 
+# Add bookworm-backports next to the image's own bookworm source (deb822 in the official image,
+# a one-line sources.list in minimal bookworm builds), reusing the image's own archive URI.
 sources=/etc/apt/sources.list.d/debian.sources
-if ! grep -q '^Suites:.*bookworm-backports' "$sources" 2>/dev/null; then
-  if [ ! -f "$sources" ] || ! grep -q '^Suites: bookworm bookworm-updates$' "$sources"; then
-    echo "install-packages.sh: $sources has no 'Suites: bookworm bookworm-updates' line; is this debian:bookworm(-slim)?" >&2
-    exit 1
-  fi
+list=/etc/apt/sources.list
+if [ -f "$sources" ] && grep -q '^Suites:.*bookworm-backports' "$sources"; then
+  :
+elif [ -f "$list" ] && grep -q 'bookworm-backports' "$list"; then
+  :
+elif [ -f "$sources" ] && grep -q '^Suites: bookworm bookworm-updates$' "$sources"; then
   sed -i 's/^Suites: bookworm bookworm-updates$/Suites: bookworm bookworm-updates bookworm-backports/' "$sources"
+elif [ -f "$list" ] && grep -qE '^deb [^ ]+ bookworm main' "$list"; then
+  grep -E '^deb [^ ]+ bookworm main' "$list" | head -n 1 | sed 's/ bookworm main.*/ bookworm-backports main/' >> "$list"
+else
+  echo "install-packages.sh: no bookworm apt source found (neither $sources nor $list); is this debian:bookworm(-slim)?" >&2
+  exit 1
 fi
 
 export DEBIAN_FRONTEND=noninteractive
