@@ -76,8 +76,8 @@ func IsHTML(name string) bool {
 //	main.8f3a2b1c.js, 787.1a2b3c4d.chunk.js, main.8f3a2b1c.js.map   (webpack/CRA: a middle segment)
 //	index-BHd3cGzA.js, vendor-4f2a9c1d.css                           (Vite/Rollup: "-hash" ending the stem)
 //
-// A hash segment is 8–64 characters of [A-Za-z0-9_] containing at least one digit (so plain words
-// such as "component" never count). HTML files are never hashed.
+// A hash segment is 8–64 characters of [A-Za-z0-9_-] with a digit or an upper-case letter after
+// the first (so plain words such as "component" or "Component" never count). HTML files are never hashed.
 func IsHashed(name string) bool {
 	base := path.Base(name)
 	if IsHTML(base) {
@@ -103,17 +103,23 @@ func isHashSegment(s string) bool {
 	if len(s) < 8 || len(s) > 64 {
 		return false
 	}
-	digit := false
-	for _, c := range s {
+	// Vite/Rollup hashes are base64url: letters of both cases, digits, '_' and '-'. A word is all
+	// lower case, or Capitalised: a digit or an upper-case letter after the first marks a hash.
+	marked := false
+	for i, c := range s {
 		switch {
 		case c >= '0' && c <= '9':
-			digit = true
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+			marked = true
+		case c >= 'A' && c <= 'Z':
+			if i > 0 {
+				marked = true
+			}
+		case c >= 'a' && c <= 'z', c == '_', c == '-':
 		default:
 			return false
 		}
 	}
-	return digit
+	return marked
 }
 
 // Rule overrides the default headers of the files it matches. The first matching rule wins;

@@ -31,6 +31,10 @@ func TestIsHashed(t *testing.T) {
 		"static/js/main.1234.js":                 false, // too short
 		"static/js/main.abcdefgh.js":             false, // no digit: a word
 		"logo192.png":                            false,
+		"assets/Home.BRl_crds.js":                true, // Vite base64url hash without a digit
+		"assets/index.B43b3h-f.js":               true,
+		"assets/Offer.xuYOtVam.css":              true,
+		"static/js/Component.Settings.js":        false, // Capitalised words, not hashes
 	}
 	for name, want := range cases {
 		if got := IsHashed(name); got != want {
