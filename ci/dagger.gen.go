@@ -500,6 +500,62 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Bookme).DryRunArtifacts(&parent, ctx, source, env, providerMirror, gitSha, repeat, redisAuthToken, awsSecretAccessKey)
+		case "Invalidate":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var distributionId string
+			if inputArgs["distributionId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["distributionId"]), &distributionId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg distributionId", err))
+				}
+			}
+			var paths []string
+			if inputArgs["paths"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["paths"]), &paths)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg paths", err))
+				}
+			}
+			var region string
+			if inputArgs["region"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["region"]), &region)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg region", err))
+				}
+			}
+			var awsAccessKeyId *dagger.Secret
+			if inputArgs["awsAccessKeyId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyId"]), &awsAccessKeyId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyId", err))
+				}
+			}
+			var awsSecretAccessKey *dagger.Secret
+			if inputArgs["awsSecretAccessKey"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
+				}
+			}
+			var awsSessionToken *dagger.Secret
+			if inputArgs["awsSessionToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
+				}
+			}
+			var dryRun bool
+			if inputArgs["dryRun"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
+				}
+			}
+			return (*Bookme).Invalidate(&parent, ctx, distributionId, paths, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, dryRun)
 		case "Plan":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -591,6 +647,370 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Bookme).Plan(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, detailedExitcode)
+		case "PublishApi":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var source *dagger.Directory
+			if inputArgs["source"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			var repository string
+			if inputArgs["repository"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["repository"]), &repository)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repository", err))
+				}
+			}
+			var region string
+			if inputArgs["region"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["region"]), &region)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg region", err))
+				}
+			}
+			var awsAccessKeyId *dagger.Secret
+			if inputArgs["awsAccessKeyId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyId"]), &awsAccessKeyId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyId", err))
+				}
+			}
+			var awsSecretAccessKey *dagger.Secret
+			if inputArgs["awsSecretAccessKey"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
+				}
+			}
+			var awsSessionToken *dagger.Secret
+			if inputArgs["awsSessionToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
+				}
+			}
+			var gitSha string
+			if inputArgs["gitSha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["gitSha"]), &gitSha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg gitSha", err))
+				}
+			}
+			var allowDirty bool
+			if inputArgs["allowDirty"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["allowDirty"]), &allowDirty)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg allowDirty", err))
+				}
+			}
+			var arm64 bool
+			if inputArgs["arm64"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["arm64"]), &arm64)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg arm64", err))
+				}
+			}
+			var dryRun bool
+			if inputArgs["dryRun"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
+				}
+			}
+			return (*Bookme).PublishApi(&parent, ctx, source, repository, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, gitSha, allowDirty, arm64, dryRun)
+		case "Roll":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var cluster string
+			if inputArgs["cluster"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["cluster"]), &cluster)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cluster", err))
+				}
+			}
+			var apiService string
+			if inputArgs["apiService"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["apiService"]), &apiService)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg apiService", err))
+				}
+			}
+			var workerServices []string
+			if inputArgs["workerServices"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["workerServices"]), &workerServices)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg workerServices", err))
+				}
+			}
+			var container string
+			if inputArgs["container"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["container"]), &container)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg container", err))
+				}
+			}
+			var image string
+			if inputArgs["image"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
+				}
+			}
+			var gitSha string
+			if inputArgs["gitSha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["gitSha"]), &gitSha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg gitSha", err))
+				}
+			}
+			var migrateFamily string
+			if inputArgs["migrateFamily"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["migrateFamily"]), &migrateFamily)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg migrateFamily", err))
+				}
+			}
+			var skipMigration bool
+			if inputArgs["skipMigration"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["skipMigration"]), &skipMigration)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipMigration", err))
+				}
+			}
+			var region string
+			if inputArgs["region"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["region"]), &region)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg region", err))
+				}
+			}
+			var awsAccessKeyId *dagger.Secret
+			if inputArgs["awsAccessKeyId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyId"]), &awsAccessKeyId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyId", err))
+				}
+			}
+			var awsSecretAccessKey *dagger.Secret
+			if inputArgs["awsSecretAccessKey"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
+				}
+			}
+			var awsSessionToken *dagger.Secret
+			if inputArgs["awsSessionToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
+				}
+			}
+			var dryRun bool
+			if inputArgs["dryRun"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
+				}
+			}
+			return (*Bookme).Roll(&parent, ctx, cluster, apiService, workerServices, container, image, gitSha, migrateFamily, skipMigration, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, dryRun)
+		case "Rollback":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var cluster string
+			if inputArgs["cluster"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["cluster"]), &cluster)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cluster", err))
+				}
+			}
+			var services []string
+			if inputArgs["services"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["services"]), &services)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg services", err))
+				}
+			}
+			var to []string
+			if inputArgs["to"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["to"]), &to)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg to", err))
+				}
+			}
+			var region string
+			if inputArgs["region"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["region"]), &region)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg region", err))
+				}
+			}
+			var awsAccessKeyId *dagger.Secret
+			if inputArgs["awsAccessKeyId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyId"]), &awsAccessKeyId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyId", err))
+				}
+			}
+			var awsSecretAccessKey *dagger.Secret
+			if inputArgs["awsSecretAccessKey"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
+				}
+			}
+			var awsSessionToken *dagger.Secret
+			if inputArgs["awsSessionToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
+				}
+			}
+			var dryRun bool
+			if inputArgs["dryRun"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
+				}
+			}
+			return (*Bookme).Rollback(&parent, ctx, cluster, services, to, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, dryRun)
+		case "Unlock":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var stateBucket string
+			if inputArgs["stateBucket"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
+				}
+			}
+			var region string
+			if inputArgs["region"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["region"]), &region)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg region", err))
+				}
+			}
+			var awsAccessKeyId *dagger.Secret
+			if inputArgs["awsAccessKeyId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyId"]), &awsAccessKeyId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyId", err))
+				}
+			}
+			var awsSecretAccessKey *dagger.Secret
+			if inputArgs["awsSecretAccessKey"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
+				}
+			}
+			var awsSessionToken *dagger.Secret
+			if inputArgs["awsSessionToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
+				}
+			}
+			var force bool
+			if inputArgs["force"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["force"]), &force)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
+				}
+			}
+			return (*Bookme).Unlock(&parent, ctx, env, stateBucket, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, force)
+		case "UploadClient":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var bundle *dagger.Directory
+			if inputArgs["bundle"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bundle"]), &bundle)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bundle", err))
+				}
+			}
+			var bucket string
+			if inputArgs["bucket"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bucket"]), &bucket)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bucket", err))
+				}
+			}
+			var region string
+			if inputArgs["region"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["region"]), &region)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg region", err))
+				}
+			}
+			var awsAccessKeyId *dagger.Secret
+			if inputArgs["awsAccessKeyId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyId"]), &awsAccessKeyId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyId", err))
+				}
+			}
+			var awsSecretAccessKey *dagger.Secret
+			if inputArgs["awsSecretAccessKey"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
+				}
+			}
+			var awsSessionToken *dagger.Secret
+			if inputArgs["awsSessionToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
+				}
+			}
+			var releaseId string
+			if inputArgs["releaseId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["releaseId"]), &releaseId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg releaseId", err))
+				}
+			}
+			var keepReleases int
+			if inputArgs["keepReleases"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["keepReleases"]), &keepReleases)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg keepReleases", err))
+				}
+			}
+			var dryRun bool
+			if inputArgs["dryRun"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
+				}
+			}
+			return (*Bookme).UploadClient(&parent, ctx, bundle, bucket, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, releaseId, keepReleases, dryRun)
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

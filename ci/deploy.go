@@ -240,7 +240,7 @@ func (d *deployment) tofuApply(ctx context.Context, name string, vars map[string
 }
 
 func (d *deployment) stepImage(ctx context.Context) (string, error) {
-	ref, pushed, detail, err := d.publish.publish(ctx, d, d.base)
+	ref, pushed, detail, err := d.publish.publish(ctx, d, d.base.ECRRepositoryName)
 	if err != nil {
 		return "", err
 	}

@@ -17,14 +17,13 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"bookme-deploy/core/registry"
-	"bookme-deploy/core/stack"
 
 	"dagger/bookme/internal/dagger"
 )
 
 // publisher gets the API image for the deployed commit into the registry and returns it by digest.
 type publisher interface {
-	publish(ctx context.Context, d *deployment, base *stack.Base) (ref string, pushed bool, detail string, err error)
+	publish(ctx context.Context, d *deployment, repository string) (ref string, pushed bool, detail string, err error)
 }
 
 // ecrPublisher pushes to ECR: token from the SDK, password as a Dagger secret, pushed by the engine.
@@ -34,14 +33,14 @@ type ecrPublisher struct {
 	sourceURL string
 }
 
-func (p ecrPublisher) publish(ctx context.Context, d *deployment, base *stack.Base) (string, bool, string, error) {
+func (p ecrPublisher) publish(ctx context.Context, d *deployment, repository string) (string, bool, string, error) {
 	ecrc := newECR(d.cfg)
 	dockerfile, err := d.api.File("Dockerfile").Contents(ctx)
 	if err != nil {
 		return "", false, "", fmt.Errorf("image: the API source has no Dockerfile: %w", err)
 	}
 	plan, err := registry.PlanPublish(ctx, ecrc, registry.PublishInput{
-		Repository: base.ECRRepositoryName, GitSHA: d.gitSHA, Dockerfile: []byte(dockerfile)})
+		Repository: repository, GitSHA: d.gitSHA, Dockerfile: []byte(dockerfile)})
 	if err != nil {
 		return "", false, "", err
 	}
@@ -97,7 +96,7 @@ func startLocalRegistry() (*localPublisher, error) {
 	return &localPublisher{host: l.Addr().String()}, nil
 }
 
-func (p *localPublisher) publish(ctx context.Context, d *deployment, base *stack.Base) (string, bool, string, error) {
+func (p *localPublisher) publish(ctx context.Context, d *deployment, repository string) (string, bool, string, error) {
 	dockerfile, err := d.api.File("Dockerfile").Contents(ctx)
 	if err != nil {
 		return "", false, "", fmt.Errorf("image: the API source has no Dockerfile: %w", err)
@@ -105,7 +104,7 @@ func (p *localPublisher) publish(ctx context.Context, d *deployment, base *stack
 	if err := registry.CheckProductionStage([]byte(dockerfile)); err != nil {
 		return "", false, "", err
 	}
-	repo, err := registry.Repository(ctx, newECR(d.cfg), base.ECRRepositoryName)
+	repo, err := registry.Repository(ctx, newECR(d.cfg), repository)
 	if err != nil {
 		return "", false, "", err
 	}
