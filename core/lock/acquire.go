@@ -27,9 +27,10 @@ type Lock struct {
 	// Waited is how long Acquire waited for another deploy.
 	Waited time.Duration `json:"waitedNs"`
 
-	s3c    *s3.Client
-	bucket string
-	key    string
+	s3c            *s3.Client
+	bucket         string
+	key            string
+	releaseTimeout time.Duration
 }
 
 // Text is one line for people.
@@ -89,7 +90,7 @@ func Acquire(ctx context.Context, s3c *s3.Client, opts Options, info Info) (*Loc
 		})
 		if err == nil {
 			return &Lock{URL: opts.url(), Info: info, ETag: aws.ToString(out.ETag), Waited: time.Since(begin),
-				s3c: s3c, bucket: opts.Bucket, key: key}, nil
+				s3c: s3c, bucket: opts.Bucket, key: key, releaseTimeout: opts.ReleaseTimeout}, nil
 		}
 		switch errorCode(err) {
 		case "PreconditionFailed", "ConditionalRequestConflict":

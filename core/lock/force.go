@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -11,16 +12,43 @@ import (
 
 // ForceUnlock deletes the lock whoever holds it (`unlock --force`, for a dead deploy) and returns
 // what it held; found=false when there was no lock. Say who forced it in the deploy record.
+//
+// It deletes exactly the lock object it read (If-Match on its ETag): should another deploy take
+// the lock while the force runs, that new lock is left in place and an error names its holder.
+// Transient failures are retried until Options.ReleaseTimeout (default DefaultReleaseTimeout).
 func ForceUnlock(ctx context.Context, s3c *s3.Client, opts Options) (held Info, found bool, err error) {
 	if opts.Bucket == "" {
 		return Info{}, false, errors.New("deploy lock: no bucket given (the config bucket)")
 	}
-	held, _, found, err = readLock(ctx, s3c, opts.Bucket, opts.key())
-	if err != nil || !found {
-		return held, found, err
+	begin := time.Now()
+	pinned := "" // ETag of the lock we decided to remove
+	attempts := 0
+	err = retryTransient(ctx, opts.ReleaseTimeout, func(int) error {
+		attempts++
+		info, etag, ok, err := readLock(ctx, s3c, opts.Bucket, opts.key())
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil // no lock, or the one we read is gone (our delete went through)
+		}
+		if pinned == "" {
+			pinned, held, found = etag, info, true
+		} else if etag != pinned {
+			return fmt.Errorf("deploy lock %s was taken by %s while forcing it open; left in place (force again if that deploy is dead too)",
+				opts.url(), info.Describe(time.Now()))
+		}
+		_, err = s3c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(opts.Bucket), Key: aws.String(opts.key()), IfMatch: aws.String(pinned)})
+		switch {
+		case err == nil:
+			return nil
+		case errorCode(err) == "PreconditionFailed" || errorCode(err) == "NoSuchKey":
+			return &errLookAgain{line: fmt.Sprintf("deploy lock %s changed while forcing it open; check it with the lock status", opts.url())}
+		}
+		return &callError{line: fmt.Sprintf("deploy lock: delete %s: %s", opts.url(), errorLine(err)), err: err}
+	})
+	if err != nil && isTransient(err) {
+		err = fmt.Errorf("%w (gave up after %d attempts in %s)", err, attempts, time.Since(begin).Round(time.Second))
 	}
-	if _, err := s3c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(opts.Bucket), Key: aws.String(opts.key())}); err != nil {
-		return held, true, fmt.Errorf("deploy lock: delete %s: %s", opts.url(), errorLine(err))
-	}
-	return held, true, nil
+	return held, found, err
 }

@@ -62,6 +62,9 @@ type Options struct {
 	Timeout time.Duration
 	// Progress receives one line each time the holder changes while waiting (nil: discard).
 	Progress io.Writer
+	// ReleaseTimeout bounds how long Release and ForceUnlock retry transient failures (connection
+	// resets, 5xx, throttling) after the SDK's own attempts gave up (default DefaultReleaseTimeout).
+	ReleaseTimeout time.Duration
 }
 
 func (o Options) key() string {
@@ -97,12 +100,12 @@ func readLock(ctx context.Context, s3c *s3.Client, bucket, key string) (info Inf
 		if errors.As(err, &nsk) {
 			return Info{}, "", false, nil
 		}
-		return Info{}, "", false, fmt.Errorf("deploy lock: read s3://%s/%s: %s", bucket, key, errorLine(err))
+		return Info{}, "", false, &callError{line: fmt.Sprintf("deploy lock: read s3://%s/%s: %s", bucket, key, errorLine(err)), err: err}
 	}
 	defer out.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(out.Body, 64<<10))
 	if err != nil {
-		return Info{}, "", false, fmt.Errorf("deploy lock: read s3://%s/%s: %v", bucket, key, err)
+		return Info{}, "", false, &callError{line: fmt.Sprintf("deploy lock: read s3://%s/%s: %v", bucket, key, err), err: err}
 	}
 	if err := json.Unmarshal(body, &info); err != nil {
 		// A lock we cannot read is still a lock: report it as held by an unknown holder.

@@ -2,9 +2,17 @@ package lock
 
 import (
 	"context"
+	"fmt"
+	"net"
+	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 func TestDescribeAndHeldError(t *testing.T) {
@@ -31,5 +39,31 @@ func TestAcquireRefusesMissingInputsBeforeAnyCall(t *testing.T) {
 	}
 	if _, err := Acquire(context.Background(), nil, Options{Bucket: "b"}, Info{}); err == nil || !strings.Contains(err.Error(), "holder is required") {
 		t.Fatalf("no holder: %v", err)
+	}
+}
+
+func TestIsTransient(t *testing.T) {
+	reset := &smithyhttp.RequestSendError{Err: &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}}
+	cases := map[string]struct {
+		err  error
+		want bool
+	}{
+		"reset after the SDK's attempts": {&retry.MaxAttemptsError{Attempt: 3, Err: reset}, true},
+		"503": {&retry.MaxAttemptsError{Attempt: 3, Err: &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 503}},
+			Err:      &smithy.GenericAPIError{Code: "ServiceUnavailable"}}}, true},
+		"throttled":           {&retry.MaxAttemptsError{Attempt: 3, Err: &smithy.GenericAPIError{Code: "SlowDown"}}, true},
+		"worded for people":   {&callError{line: "deploy lock: read …", err: &retry.MaxAttemptsError{Err: reset}}, true},
+		"look again":          {&errLookAgain{line: "changed"}, true},
+		"precondition failed": {&smithy.GenericAPIError{Code: "PreconditionFailed"}, false},
+		"access denied":       {&smithy.GenericAPIError{Code: "AccessDenied"}, false},
+		"cancelled":           {fmt.Errorf("op: %w", context.Canceled), false},
+		"not held":            {ErrNotHeld, false},
+		"nil":                 {nil, false},
+	}
+	for name, c := range cases {
+		if got := isTransient(c.err); got != c.want {
+			t.Errorf("%s: isTransient(%v) = %v, want %v", name, c.err, got, c.want)
+		}
 	}
 }

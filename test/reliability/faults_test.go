@@ -69,7 +69,6 @@ const (
 // a violation of the stage whose detail contains the marker is shown as outcomeKnown and does not
 // fail the test (any other violation does). Remove an entry once the package is fixed.
 var knownFaultIssues = map[string]struct{ marker, issue string }{
-	"deploy lock":                    {"lock left held", "core/lock Release makes one SDK call per step (3 attempts); a deploy must retry the release until a deadline"},
 	"ECS roll-back (crashing image)": {"roll-back failed too", "core/rollout rollBack makes one UpdateService call per service (3 attempts); the clean-up path needs its own retry until Settings.Timeout"},
 }
 
