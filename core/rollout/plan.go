@@ -381,15 +381,18 @@ func (e *Engine) describeTaskDefinition(ctx context.Context, ref string) (*ecsty
 func explain(err error, what string) error {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
+		var msg string
 		switch ae.ErrorCode() {
 		case "ClusterNotFoundException":
-			return fmt.Errorf("rollout: %s: cluster not found: check the cluster name and region", what)
+			msg = fmt.Sprintf("rollout: %s: cluster not found: check the cluster name and region", what)
 		case "AccessDeniedException", "AccessDenied", "UnauthorizedOperation":
-			return fmt.Errorf("rollout: %s: permission denied (%s): grant the deploy role this ECS/Logs action", what, ae.ErrorMessage())
+			msg = fmt.Sprintf("rollout: %s: permission denied (%s): grant the deploy role this ECS/Logs action", what, ae.ErrorMessage())
 		case "ServiceNotFoundException":
-			return fmt.Errorf("rollout: %s: service not found: check the service name", what)
+			msg = fmt.Sprintf("rollout: %s: service not found: check the service name", what)
+		default:
+			msg = fmt.Sprintf("rollout: %s: %s: %s", what, ae.ErrorCode(), ae.ErrorMessage())
 		}
-		return fmt.Errorf("rollout: %s: %s: %s", what, ae.ErrorCode(), ae.ErrorMessage())
+		return &explained{msg: msg, err: err}
 	}
 	return fmt.Errorf("rollout: %s: %w", what, err)
 }

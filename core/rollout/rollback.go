@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -14,19 +16,30 @@ import (
 
 // rollBack returns every watched service to its From revision after a failed roll: a service that
 // ECS's circuit breaker already rolled back is only waited for (no second roll-back); the others get
-// an UpdateService to From. Then it waits for all roll-back deployments to complete.
+// an UpdateService to From, in parallel. Then it waits for all roll-back deployments to complete.
+//
+// The roll-back is the clean-up path, so it does not give up on a network blip: a transient failure
+// (connection reset, 5xx, throttling) of its DescribeServices/UpdateService calls, after the SDK's own
+// attempts, is retried on the engine's clock until st.Timeout from the start of the roll-back.
 func (e *Engine) rollBack(ctx context.Context, cluster string, ws []*watched, st Settings, rr *RollResult) error {
 	clk := e.clock()
+	deadline := clk.Now().Add(st.Timeout)
 	var names []string
 	for _, w := range ws {
 		names = append(names, w.res.Name)
 	}
-	svcs, err := e.describeServices(ctx, cluster, names)
+	var svcs []ecstypes.Service
+	err := e.retryTransient(ctx, deadline, func(int) error {
+		var err error
+		svcs, err = e.describeServices(ctx, cluster, names)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	var back []*watched
-	var errs []error
+	backs := make([]*watched, len(ws))
+	errs := make([]error, len(ws))
+	var wg sync.WaitGroup
 	for i, w := range ws {
 		svc := svcs[i]
 		if w.superseded {
@@ -43,18 +56,31 @@ func (e *Engine) rollBack(ctx context.Context, cluster string, ws []*watched, st
 			w.res.RollbackDeploymentID = aws.ToString(p.Id)
 			e.printf("rollback: %s already being rolled back by ECS (deployment %s → %s); not rolling it again\n", w.res.Name,
 				aws.ToString(p.Id), shortTD(w.from))
-		} else {
-			id, err := e.update(ctx, cluster, w.res.Name, w.from, svc)
+			backs[i] = &watched{res: &ServiceResult{Name: w.res.Name}, depID: w.res.RollbackDeploymentID, to: w.from,
+				from: w.to, since: clk.Now(), seen: map[string]bool{}}
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id, err := e.updateBack(ctx, cluster, w, svc, deadline)
 			if err != nil {
-				errs = append(errs, err)
-				continue
+				errs[i] = err
+				return
 			}
 			w.res.RolledBackBy = RolledBackByDeploy
 			w.res.RollbackDeploymentID = id
 			e.printf("rollback: %s → %s (deployment %s)\n", w.res.Name, shortTD(w.from), id)
+			backs[i] = &watched{res: &ServiceResult{Name: w.res.Name}, depID: id, to: w.from,
+				from: w.to, since: clk.Now(), seen: map[string]bool{}}
+		}()
+	}
+	wg.Wait()
+	var back []*watched
+	for _, b := range backs {
+		if b != nil {
+			back = append(back, b)
 		}
-		back = append(back, &watched{res: &ServiceResult{Name: w.res.Name}, depID: w.res.RollbackDeploymentID, to: w.from,
-			from: w.to, since: clk.Now(), seen: map[string]bool{}})
 	}
 	if rr != nil {
 		rr.DecidedAt = clk.Now()
@@ -73,6 +99,27 @@ func (e *Engine) rollBack(ctx context.Context, cluster string, ws []*watched, st
 		}
 	}
 	return werr
+}
+
+// updateBack points w's service back at w.from. On a transient failure it reads the service again
+// and updates it again (so the deployment it follows is the newest one, even when an earlier
+// update went through with its answer lost), until deadline on the engine's clock.
+func (e *Engine) updateBack(ctx context.Context, cluster string, w *watched, svc ecstypes.Service, deadline time.Time) (string, error) {
+	var id string
+	err := e.retryTransient(ctx, deadline, func(attempt int) error {
+		if attempt > 1 {
+			fresh, err := e.describeServices(ctx, cluster, []string{w.res.Name})
+			if err != nil {
+				return err
+			}
+			svc = fresh[0]
+			e.printf("rollback: %s: retrying the update (attempt %d)\n", w.res.Name, attempt)
+		}
+		var err error
+		id, err = e.update(ctx, cluster, w.res.Name, w.from, svc)
+		return err
+	})
+	return id, err
 }
 
 // RollbackInput says which services go back to which revisions.

@@ -57,6 +57,11 @@ func (e *Engine) watch(ctx context.Context, cluster string, ws []*watched, st Se
 		}
 		svcs, err := e.describeServices(ctx, cluster, names)
 		if err != nil {
+			// Following a roll-back (countFailures false), the services were already sent back: a
+			// transient failure only means "look again at the next poll", until the timeout.
+			if !countFailures && isTransient(err) && clk.Now().Sub(start) <= st.Timeout {
+				continue
+			}
 			return err
 		}
 		now := clk.Now()

@@ -68,9 +68,7 @@ const (
 // knownFaultIssues are invariant violations this matrix found and reported to the owning package:
 // a violation of the stage whose detail contains the marker is shown as outcomeKnown and does not
 // fail the test (any other violation does). Remove an entry once the package is fixed.
-var knownFaultIssues = map[string]struct{ marker, issue string }{
-	"ECS roll-back (crashing image)": {"roll-back failed too", "core/rollout rollBack makes one UpdateService call per service (3 attempts); the clean-up path needs its own retry until Settings.Timeout"},
-}
+var knownFaultIssues = map[string]struct{ marker, issue string }{}
 
 // cell is one stage × fault × rate run.
 type cell struct {
