@@ -5,10 +5,15 @@ import (
 	"fmt"
 
 	"github.com/aws/smithy-go"
+
+	"bookme-deploy/core/awsconf"
 )
 
 // cfError turns a CloudFront failure into one line that says what is wrong and what to do.
 func cfError(err error, distID, doing string) error {
+	if code, ok := awsconf.RejectedCredentials(err); ok {
+		return fmt.Errorf("cdn: AWS rejected the credentials (%s) when trying to %s distribution %s: %s", code, doing, distID, awsconf.FixCredentials)
+	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		switch ae.ErrorCode() {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"bookme-deploy/core/awsconf"
 )
 
 // s3Error turns an S3 failure into one line that says what is wrong and what to do.
@@ -22,13 +24,15 @@ func s3Error(err error, bucket, doing string) error {
 	if errors.As(err, &re) {
 		status = re.HTTPStatusCode()
 	}
+	if cred, ok := awsconf.RejectedCredentials(err); ok {
+		// Before the 403 check: S3 answers rejected keys with 403 too.
+		return fmt.Errorf("release: AWS rejected the credentials (%s) when trying to %s s3://%s: %s", cred, doing, bucket, awsconf.FixCredentials)
+	}
 	switch {
 	case code == "NoSuchBucket":
 		return fmt.Errorf("release: bucket %q does not exist (check the frontend stack's bucket output and the region)", bucket)
 	case code == "AccessDenied" || code == "Forbidden" || code == "AllAccessDisabled" || status == http.StatusForbidden:
 		return fmt.Errorf("release: access denied: cannot %s s3://%s; the deploy role needs s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on it", doing, bucket)
-	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "ExpiredToken":
-		return fmt.Errorf("release: AWS rejected the credentials (%s) when trying to %s s3://%s; refresh them", code, doing, bucket)
 	}
 	return fmt.Errorf("release: cannot %s s3://%s: %w", doing, bucket, err)
 }

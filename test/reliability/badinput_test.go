@@ -52,9 +52,7 @@ type badCase struct {
 
 // knownIssues are defects found by this matrix and reported to the owning package, by
 // "group/case". Remove an entry once the package is fixed (the test then says so).
-var knownIssues = map[string]string{
-	"release/wrong credentials": "core/release s3Error maps every HTTP 403 to access denied before looking at InvalidAccessKeyId/SignatureDoesNotMatch",
-}
+var knownIssues = map[string]string{}
 
 func TestBadInputMatrix(t *testing.T) {
 	m := testenv.StartMoto(t, testenv.WithEnv("MOTO_ECS_SERVICE_RUNNING", "1"))
