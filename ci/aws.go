@@ -22,10 +22,18 @@ type awsAccess struct {
 	Endpoint string
 	// Emulator is the emulator as a service, bound into tool containers as "moto" (nil for real AWS).
 	Emulator *dagger.Service
+	// EmulatorCA is the CA the emulator's HTTPS certificate is signed by (PEM).
+	EmulatorCA string
 }
+
+// emulatorCAPath is where tool containers find the emulator's CA.
+const emulatorCAPath = "/etc/bookme/emulator-ca.pem"
 
 // emulatorHost is the name tool containers reach the emulator by.
 const emulatorHost = "moto"
+
+// emulatorURL is the emulator's endpoint as tool containers see it.
+const emulatorURL = "https://" + emulatorHost + ":5000"
 
 func (a awsAccess) emulated() bool { return a.Emulator != nil }
 
@@ -33,6 +41,9 @@ func (a awsAccess) emulated() bool { return a.Emulator != nil }
 // static credentials provider.
 func (a awsAccess) options(ctx context.Context) (awsconf.Options, error) {
 	o := awsconf.Options{Region: a.Region, Endpoint: a.Endpoint}
+	if a.EmulatorCA != "" {
+		o.CABundlePEM, o.TLSServerName = []byte(a.EmulatorCA), emulatorHost
+	}
 	var err error
 	if a.AccessKeyID != nil {
 		if o.AccessKeyID, err = a.AccessKeyID.Plaintext(ctx); err != nil {
@@ -75,7 +86,10 @@ func (a awsAccess) withAWS(ctr *dagger.Container) *dagger.Container {
 	}
 	if a.Emulator != nil {
 		ctr = ctr.WithServiceBinding(emulatorHost, a.Emulator).
-			WithEnvVariable("AWS_ENDPOINT_URL", "http://"+emulatorHost+":5000")
+			WithEnvVariable("AWS_ENDPOINT_URL", emulatorURL)
+		if a.EmulatorCA != "" {
+			ctr = ctr.WithNewFile(emulatorCAPath, a.EmulatorCA).WithEnvVariable("AWS_CA_BUNDLE", emulatorCAPath)
+		}
 	}
 	return ctr
 }

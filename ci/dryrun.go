@@ -121,21 +121,29 @@ func (m *Bookme) dryRun(ctx context.Context, source *dagger.Directory, env strin
 	progress := &syncBuffer{}
 	out := io.MultiWriter(os.Stderr, progress)
 	runID := newRunID()
-	moto := dag.Container().From(motoImage).WithExposedPort(5000)
+	// moto speaks HTTPS with a throw-away CA: every bucket's TLS-only policy then holds as in AWS.
+	certs, err := emulator.NewTLS(emulatorHost)
+	if err != nil {
+		return nil, err
+	}
+	moto := dag.Container().From(motoImage).WithExposedPort(5000).
+		WithNewFile("/certs/cert.pem", string(certs.CertPEM)).
+		WithMountedSecret("/certs/key.pem", dag.SetSecret("emulator-tls-key-"+runID, string(certs.KeyPEM)))
 	for k, v := range emulator.MotoEnv {
 		moto = moto.WithEnvVariable(k, v)
 	}
 	svc, err := moto.WithEnvVariable("BOOKME_RUN", runID).
-		AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true}).Start(ctx)
+		AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true,
+			Args: []string{"-c", "/certs/cert.pem", "-k", "/certs/key.pem"}}).Start(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("start moto: %w", err)
 	}
 	defer svc.Stop(context.WithoutCancel(ctx))
-	endpoint, err := svc.Endpoint(ctx, dagger.ServiceEndpointOpts{Scheme: "http"})
+	endpoint, err := svc.Endpoint(ctx, dagger.ServiceEndpointOpts{Scheme: "https"})
 	if err != nil {
 		return nil, err
 	}
-	access := awsAccess{Region: "eu-central-1", Endpoint: endpoint, Emulator: svc,
+	access := awsAccess{Region: "eu-central-1", Endpoint: endpoint, Emulator: svc, EmulatorCA: string(certs.CAPEM),
 		AccessKeyID: dag.SetSecret("dry-run-key-id", "testing"), SecretAccessKey: awsSecretAccessKey}
 	cfg, err := access.config(ctx)
 	if err != nil {
@@ -156,7 +164,7 @@ func (m *Bookme) dryRun(ctx context.Context, source *dagger.Directory, env strin
 		return &deployment{
 			env: env, gitSHA: gitSha, who: "dry-run", runID: id, access: access, cfg: cfg, s3: s3c,
 			tofu: tofu{access: access, infra: source.Directory("infra"), mirror: providerMirror, env: env,
-				stateBucket: account.StateBucket, overrides: emulatorOverrides("http://" + emulatorHost + ":5000"),
+				stateBucket: account.StateBucket, overrides: emulatorOverrides(emulatorURL, emulatorCAPath),
 				secretVars: map[string]*dagger.Secret{"redis_auth_token": redisAuthToken},
 				encryption: encryption, runID: id},
 			repo: source, api: source.Directory("examples/bookme/api"), client: source.Directory("examples/bookme/frontend"),
@@ -200,15 +208,15 @@ func (m *Bookme) dryRun(ctx context.Context, source *dagger.Directory, env strin
 
 // emulatorOverrides are the files written into the temporary copy of infra/ that point OpenTofu at
 // the emulator (provider endpoints, S3 backend) and carry moto's documented workarounds.
-func emulatorOverrides(endpoint string) map[string]string {
+func emulatorOverrides(endpoint, caBundle string) map[string]string {
 	o := map[string]string{"modules/cdn/emulator_override.tf": emulator.CDNOverride}
 	for _, name := range []string{"base", "backend", "frontend"} {
 		var aliases []string
 		if name == "frontend" {
 			aliases = []string{"us_east_1"}
 		}
-		o["stacks/"+name+"/emulator_override.tf"] = emulator.ProviderOverride(endpoint, aliases...)
-		o["stacks/"+name+"/emulator.s3.tfbackend"] = emulator.S3BackendConfig(endpoint, "", "", "")
+		o["stacks/"+name+"/emulator_override.tf"] = emulator.ProviderOverrideCA(endpoint, caBundle, aliases...)
+		o["stacks/"+name+"/emulator.s3.tfbackend"] = emulator.S3BackendConfigCA(endpoint, caBundle, "", "", "")
 		vars, _ := jsonVars(emulator.StackVars[name])
 		o["stacks/"+name+"/emulator.tfvars.json"] = vars
 	}

@@ -90,7 +90,7 @@ func (t tofu) container(ctx context.Context, name string, vars map[string]any) (
 	ctr = ctr.WithDirectory("/infra", infra).
 		WithWorkdir(path.Join("/infra/stacks", name)).
 		WithEnvVariable("BOOKME_RUN", t.runID)
-	init := []string{"tofu", "init", "-input=false",
+	init := []string{"tofu", "init", "-input=false", "-no-color",
 		"-backend-config=bucket=" + t.stateBucket,
 		"-backend-config=key=" + t.env + "/" + name + ".tfstate",
 		"-backend-config=region=" + t.access.Region}
@@ -136,8 +136,8 @@ func (t tofu) plan(ctx context.Context, name string, vars map[string]any) (*stac
 	if err != nil {
 		return nil, err
 	}
-	ctr = ctr.WithExec(append([]string{"tofu", "plan", "-input=false", "-lock-timeout=5m", "-out=/tmp/tfplan"}, varFiles...))
-	js, err := ctr.WithExec([]string{"tofu", "show", "-json", "/tmp/tfplan"}).Stdout(ctx)
+	ctr = ctr.WithExec(append([]string{"tofu", "plan", "-input=false", "-no-color", "-lock-timeout=5m", "-out=/tmp/tfplan"}, varFiles...))
+	js, err := ctr.WithExec([]string{"tofu", "show", "-no-color", "-json", "/tmp/tfplan"}).Stdout(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("tofu plan %s: %w", name, tofuErr(err))
 	}
@@ -152,9 +152,9 @@ func (t tofu) plan(ctx context.Context, name string, vars map[string]any) (*stac
 func (t tofu) apply(ctx context.Context, run *stackRun) ([]byte, error) {
 	ctr := run.ctr
 	if !run.Summary.Empty() {
-		ctr = ctr.WithExec([]string{"tofu", "apply", "-input=false", "-lock-timeout=5m", "/tmp/tfplan"})
+		ctr = ctr.WithExec([]string{"tofu", "apply", "-input=false", "-no-color", "-lock-timeout=5m", "/tmp/tfplan"})
 	}
-	out, err := ctr.WithExec([]string{"tofu", "output", "-json"}).Stdout(ctx)
+	out, err := ctr.WithExec([]string{"tofu", "output", "-no-color", "-json"}).Stdout(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("tofu apply %s: %w", run.Name, tofuErr(err))
 	}
@@ -167,7 +167,7 @@ func (t tofu) outputs(ctx context.Context, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := ctr.WithExec([]string{"tofu", "output", "-json"}).Stdout(ctx)
+	out, err := ctr.WithExec([]string{"tofu", "output", "-no-color", "-json"}).Stdout(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("tofu output %s: %w", name, tofuErr(err))
 	}

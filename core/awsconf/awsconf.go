@@ -6,11 +6,15 @@ package awsconf
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -29,6 +33,11 @@ type Options struct {
 	Profile string
 	// Endpoint overrides every service's endpoint (an emulator such as moto). Empty for real AWS.
 	Endpoint string
+	// CABundlePEM adds certificate authorities to trust (an emulator's own CA). Empty: the system's.
+	CABundlePEM []byte
+	// TLSServerName is the name the endpoint's certificate is checked against when it differs from
+	// the host dialled (an emulator reached under another alias). Empty: the host's name.
+	TLSServerName string
 	// MaxAttempts for the SDK's standard retryer (0 = SDK default of 3). Throttling and 5xx are retried.
 	MaxAttempts int
 }
@@ -59,6 +68,13 @@ func Load(ctx context.Context, opts Options) (aws.Config, error) {
 	if opts.Endpoint != "" {
 		loaders = append(loaders, config.WithBaseEndpoint(opts.Endpoint))
 	}
+	if len(opts.CABundlePEM) > 0 || opts.TLSServerName != "" {
+		client, err := tlsClient(opts.CABundlePEM, opts.TLSServerName)
+		if err != nil {
+			return aws.Config{}, err
+		}
+		loaders = append(loaders, config.WithHTTPClient(client))
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, loaders...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("aws: load config: %w", err)
@@ -69,3 +85,23 @@ func Load(ctx context.Context, opts Options) (aws.Config, error) {
 // PathStyle reports whether S3 clients must use path-style addressing: always against an emulator,
 // whose buckets are not DNS names.
 func (o Options) PathStyle() bool { return o.Endpoint != "" }
+
+// tlsClient is the SDK's HTTP client with extra trusted CAs and a fixed server name.
+func tlsClient(caPEM []byte, serverName string) (*awshttp.BuildableClient, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if len(caPEM) > 0 && !pool.AppendCertsFromPEM(caPEM) {
+		return nil, errors.New("aws: the CA bundle holds no PEM certificate")
+	}
+	return awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		if t.TLSClientConfig == nil {
+			t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		t.TLSClientConfig.RootCAs = pool
+		if serverName != "" {
+			t.TLSClientConfig.ServerName = serverName
+		}
+	}), nil
+}

@@ -2,7 +2,15 @@ package awsconf
 
 import (
 	"context"
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"bookme-deploy/core/emulator"
 )
 
 func TestLoadRequiresRegion(t *testing.T) {
@@ -38,5 +46,45 @@ func TestLoadStaticCredentialsAndEndpoint(t *testing.T) {
 	}
 	if got := cfg.Retryer().MaxAttempts(); got != 7 {
 		t.Fatalf("max attempts = %d, want 7", got)
+	}
+}
+
+// An emulator speaking HTTPS with its own CA, reached under another name: the SDK trusts the CA and
+// checks the certificate against TLSServerName.
+func TestLoadTrustsEmulatorCA(t *testing.T) {
+	c, err := emulator.NewTLS("moto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := tls.X509KeyPair(c.CertPEM, c.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, `<GetCallerIdentityResponse><GetCallerIdentityResult><Account>123456789012</Account><Arn>arn:aws:iam::123456789012:user/x</Arn><UserId>x</UserId></GetCallerIdentityResult></GetCallerIdentityResponse>`)
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}}
+	srv.StartTLS()
+	defer srv.Close()
+	call := func(o Options) error {
+		cfg, err := Load(context.Background(), o)
+		if err != nil {
+			return err
+		}
+		_, err = sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+		return err
+	}
+	base := Options{Region: "eu-central-1", AccessKeyID: "k", SecretAccessKey: "s", Endpoint: srv.URL, MaxAttempts: 1}
+	if err := call(base); err == nil {
+		t.Fatal("an unknown CA was trusted")
+	}
+	withCA := base
+	withCA.CABundlePEM, withCA.TLSServerName = c.CAPEM, "moto"
+	if err := call(withCA); err != nil {
+		t.Fatalf("with the emulator's CA: %v", err)
+	}
+	if _, err := Load(context.Background(), Options{Region: "x", CABundlePEM: []byte("junk")}); err == nil {
+		t.Fatal("a CA bundle without PEM was accepted")
 	}
 }

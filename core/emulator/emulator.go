@@ -23,6 +23,12 @@ var Services = []string{
 // S3. Region and default_tags of the real provider blocks are kept (override files merge argument
 // by argument).
 func ProviderOverride(endpoint string, aliases ...string) string {
+	return ProviderOverrideCA(endpoint, "", aliases...)
+}
+
+// ProviderOverrideCA is ProviderOverride for an emulator that speaks HTTPS with a certificate signed
+// by the CA in the file caBundle (a path as seen by tofu).
+func ProviderOverrideCA(endpoint, caBundle string, aliases ...string) string {
 	var b strings.Builder
 	b.WriteString("# EMULATOR ONLY: written into a temporary copy of infra/; never commit.\n")
 	svcs := append([]string(nil), Services...)
@@ -39,6 +45,9 @@ func ProviderOverride(endpoint string, aliases ...string) string {
 		b.WriteString("  skip_region_validation      = true\n")
 		b.WriteString("  skip_requesting_account_id  = true\n")
 		b.WriteString("  s3_use_path_style           = true\n")
+		if caBundle != "" {
+			fmt.Fprintf(&b, "  custom_ca_bundle            = %q\n", caBundle)
+		}
 		b.WriteString("  endpoints {\n")
 		for _, s := range svcs {
 			fmt.Fprintf(&b, "    %s = %q\n", s, endpoint)
@@ -52,7 +61,15 @@ func ProviderOverride(endpoint string, aliases ...string) string {
 // that keeps the state in bucket/key on the emulator, with S3-native locking. Leave bucket or key
 // empty to give them with separate -backend-config=KEY=VALUE arguments.
 func S3BackendConfig(endpoint, region, bucket, key string) string {
+	return S3BackendConfigCA(endpoint, "", region, bucket, key)
+}
+
+// S3BackendConfigCA is S3BackendConfig for an emulator that speaks HTTPS (see ProviderOverrideCA).
+func S3BackendConfigCA(endpoint, caBundle, region, bucket, key string) string {
 	var b strings.Builder
+	if caBundle != "" {
+		fmt.Fprintf(&b, "custom_ca_bundle            = %q\n", caBundle)
+	}
 	if bucket != "" {
 		fmt.Fprintf(&b, "bucket                      = %q\n", bucket)
 	}
