@@ -44,7 +44,9 @@ resource "aws_instance" "this" {
   }
 
   root_block_device {
-    encrypted = true
+    encrypted   = true
+    volume_type = "gp3"
+    volume_size = var.root_volume_size
   }
 
   tags = { Name = "${var.name}-bastion" }

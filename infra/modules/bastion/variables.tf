@@ -34,3 +34,14 @@ variable "instance_connect_cidr_blocks" {
     error_message = "instance_connect_cidr_blocks must list the EC2 Instance Connect CIDRs of the region (never 0.0.0.0/0)."
   }
 }
+
+variable "root_volume_size" {
+  description = "Size of the encrypted root volume in GiB (explicit, so the instance never depends on the AMI's default)."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.root_volume_size >= 8 && var.root_volume_size <= 100
+    error_message = "root_volume_size must be between 8 and 100 GiB."
+  }
+}
