@@ -209,7 +209,10 @@ func (m *Bookme) dryRun(ctx context.Context, source *dagger.Directory, env strin
 // emulatorOverrides are the files written into the temporary copy of infra/ that point OpenTofu at
 // the emulator (provider endpoints, S3 backend) and carry moto's documented workarounds.
 func emulatorOverrides(endpoint, caBundle string) map[string]string {
-	o := map[string]string{"modules/cdn/emulator_override.tf": emulator.CDNOverride}
+	o := map[string]string{
+		"modules/cdn/emulator_override.tf":    emulator.CDNOverride,
+		"modules/bucket/emulator_override.tf": emulator.BucketOverride,
+	}
 	for _, name := range []string{"base", "backend", "frontend"} {
 		var aliases []string
 		if name == "frontend" {

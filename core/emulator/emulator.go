@@ -120,3 +120,18 @@ var MotoEnv = map[string]string{
 	"MOTO_ACM_VALIDATION_WAIT": "0",
 	"MOTO_ECS_SERVICE_RUNNING": "1",
 }
+
+// BucketOverride is the override for infra/modules/bucket: moto applies a bucket policy's Deny
+// statements without evaluating their conditions, so the TLS-only statements (aws:SecureTransport,
+// s3:TlsVersion) would refuse every request, even over HTTPS. The emulated bucket keeps every other
+// statement (see infra/README.md, "What moto cannot take").
+const BucketOverride = `# EMULATOR ONLY (moto ignores Deny conditions): see infra/README.md
+resource "aws_s3_bucket_policy" "this" {
+  policy = jsonencode(merge(jsondecode(data.aws_iam_policy_document.this.json), {
+    Statement = [
+      for s in jsondecode(data.aws_iam_policy_document.this.json).Statement : s
+      if !contains(["DenyInsecureTransport", "DenyOutdatedTLS"], lookup(s, "Sid", ""))
+    ]
+  }))
+}
+`
