@@ -194,19 +194,23 @@ func TestCIAccessRefusesBadInput(t *testing.T) {
 		{"provider twice", []string{"github_repository=" + repo, policyArg, "oidc_provider_arn=arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}, "not both"},
 		{"no provider", []string{"github_repository=" + repo, policyArg, "create_oidc_provider=false"}, "set oidc_provider_arn"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			args := []string{"plan", "-input=false", "-no-color"}
-			for _, v := range c.vars {
-				args = append(args, "-var", v)
-			}
-			out, ok := run(t, tf, args...)
-			flat := strings.Join(strings.Fields(out), " ")
-			if ok || !strings.Contains(flat, c.want) {
-				t.Errorf("want a failure mentioning %q, got success=%v:\n%s", c.want, ok, out)
-			}
-		})
-	}
+	// The plans only read; without the state lock they can run side by side.
+	t.Run("cases", func(t *testing.T) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				args := []string{"plan", "-lock=false", "-input=false", "-no-color"}
+				for _, v := range c.vars {
+					args = append(args, "-var", v)
+				}
+				out, ok := run(t, tf, args...)
+				flat := strings.Join(strings.Fields(out), " ")
+				if ok || !strings.Contains(flat, c.want) {
+					t.Errorf("want a failure mentioning %q, got success=%v:\n%s", c.want, ok, out)
+				}
+			})
+		}
+	})
 	c := iam.NewFromConfig(m.Config(t))
 	roles, err := c.ListRoles(context.Background(), &iam.ListRolesInput{})
 	if err != nil || len(roles.Roles) != 0 {
