@@ -22,6 +22,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/ec2 v1.304.2 // indirect
 	github.com/aws/aws-sdk-go-v2/service/ecr v1.67.6 // indirect
 	github.com/aws/aws-sdk-go-v2/service/ecs v1.105.1 // indirect
+	github.com/aws/aws-sdk-go-v2/service/elasticache v1.65.0 // indirect
 	github.com/aws/aws-sdk-go-v2/service/iam v1.54.0 // indirect
 	github.com/aws/aws-sdk-go-v2/service/internal/accept-encoding v1.13.25 // indirect
 	github.com/aws/aws-sdk-go-v2/service/internal/checksum v1.11.13 // indirect

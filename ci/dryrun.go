@@ -128,7 +128,9 @@ func (m *Bookme) dryRun(ctx context.Context, source *dagger.Directory, env strin
 	}
 	moto := dag.Container().From(motoImage).WithExposedPort(5000).
 		WithNewFile("/certs/cert.pem", string(certs.CertPEM)).
-		WithMountedSecret("/certs/key.pem", dag.SetSecret("emulator-tls-key-"+runID, string(certs.KeyPEM)))
+		WithMountedSecret("/certs/key.pem", dag.SetSecret("emulator-tls-key-"+runID, string(certs.KeyPEM))).
+		WithNewFile("/opt/bookme/moto-patch/sitecustomize.py", emulator.MotoPatch).
+		WithEnvVariable("PYTHONPATH", "/opt/bookme/moto-patch")
 	for k, v := range emulator.MotoEnv {
 		moto = moto.WithEnvVariable(k, v)
 	}
