@@ -1,6 +1,6 @@
 //go:build integration
 
-package emulator
+package emulator_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"bookme-deploy/core/emulator"
 	"bookme-deploy/internal/testenv"
 )
 
@@ -17,9 +18,9 @@ func TestPrepareIsIdempotent(t *testing.T) {
 	m := testenv.StartMoto(t)
 	cfg := m.Config(t)
 	s3c := testenv.S3(cfg)
-	a := Account{StateBucket: "bookme-state-test", HostedZone: "book-me.example.com"}
+	a := emulator.Account{StateBucket: "bookme-state-test", HostedZone: "book-me.example.com"}
 	for i := 0; i < 2; i++ {
-		if err := Prepare(context.Background(), cfg, s3c, a); err != nil {
+		if err := emulator.Prepare(context.Background(), cfg, s3c, a); err != nil {
 			t.Fatalf("run %d: %v", i+1, err)
 		}
 	}
