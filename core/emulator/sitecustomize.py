@@ -37,3 +37,45 @@ if _ec is not None:
         return rg
 
     _ec.ElastiCacheBackend.create_replication_group = _create_replication_group
+
+# 2. Application Auto Scaling: moto accepts Tags on RegisterScalableTarget but implements neither
+#    ListTagsForResource nor TagResource/UntagResource (HTTP 500, which the AWS provider retries for
+#    ever). The patch keeps the tags per scalable-target ARN and answers the three calls.
+try:
+    import json as _json
+    from moto.applicationautoscaling import responses as _aas
+except Exception:
+    _aas = None
+
+if _aas is not None:
+    _AAS_TAGS = {}
+    _register = _aas.ApplicationAutoScalingResponse.register_scalable_target
+
+    def _register_scalable_target(self):
+        body = _register(self)
+        try:
+            arn = _json.loads(body).get("ScalableTargetARN")
+            tags = self._get_param("Tags")
+            if arn and tags is not None:
+                _AAS_TAGS[arn] = dict(tags)
+        except Exception:
+            pass
+        return body
+
+    def _list_tags_for_resource(self):
+        return _json.dumps({"Tags": _AAS_TAGS.get(self._get_param("ResourceARN"), {})})
+
+    def _tag_resource(self):
+        _AAS_TAGS.setdefault(self._get_param("ResourceARN"), {}).update(self._get_param("Tags") or {})
+        return "{}"
+
+    def _untag_resource(self):
+        tags = _AAS_TAGS.setdefault(self._get_param("ResourceARN"), {})
+        for k in self._get_param("TagKeys") or []:
+            tags.pop(k, None)
+        return "{}"
+
+    _aas.ApplicationAutoScalingResponse.register_scalable_target = _register_scalable_target
+    _aas.ApplicationAutoScalingResponse.list_tags_for_resource = _list_tags_for_resource
+    _aas.ApplicationAutoScalingResponse.tag_resource = _tag_resource
+    _aas.ApplicationAutoScalingResponse.untag_resource = _untag_resource
