@@ -1,11 +1,17 @@
 # Four task-definition families from one image and one env file: the API (daphne), the Celery
 # worker, the migration (one-off) and the ECS Exec shell (one-off, the only one with Exec rights).
 
+# Every family names its one container the same: the pipeline registers new revisions by replacing
+# the image of that container (core/rollout), for the API, the worker and the one-off tasks alike.
+locals {
+  app_container = "app"
+}
+
 module "api_task" {
   source = "../../modules/ecs-task"
 
   family                     = "${local.name}-api"
-  container_name             = "${local.name}-api"
+  container_name             = local.app_container
   image                      = local.image
   repository_arn             = var.ecr_repository_arn
   command                    = ["daphne", "--bind", "0.0.0.0", "--port", tostring(local.api_port), "core.asgi:application"]
@@ -24,7 +30,7 @@ module "worker_task" {
   source = "../../modules/ecs-task"
 
   family                     = "${local.name}-worker"
-  container_name             = "${local.name}-worker"
+  container_name             = local.app_container
   image                      = local.image
   repository_arn             = var.ecr_repository_arn
   command                    = ["celery", "--app", "tasks", "worker", "--loglevel", "INFO"]
@@ -42,7 +48,7 @@ module "migrate_task" {
   source = "../../modules/ecs-task"
 
   family                     = "${local.name}-migrate"
-  container_name             = "${local.name}-migrate"
+  container_name             = local.app_container
   image                      = local.image
   repository_arn             = var.ecr_repository_arn
   command                    = ["python", "manage.py", "migrate", "--noinput"]
@@ -60,7 +66,7 @@ module "shell_task" {
   source = "../../modules/ecs-task"
 
   family                     = "${local.name}-shell"
-  container_name             = "${local.name}-shell"
+  container_name             = local.app_container
   image                      = local.image
   repository_arn             = var.ecr_repository_arn
   command                    = ["sleep", tostring(var.shell_idle_seconds)]
