@@ -9,18 +9,30 @@ import (
 // EmulatedServices are the AWS provider endpoint keys the project's stacks use.
 var EmulatedServices = []string{
 	"acm", "applicationautoscaling", "cloudfront", "ec2", "ecr", "ecs", "elasticache", "elbv2",
-	"iam", "kms", "logs", "rds", "route53", "s3", "secretsmanager", "ssm", "sts",
+	"iam", "kms", "logs", "rds", "route53", "s3", "s3control", "secretsmanager", "ssm", "sts",
+}
+
+// Override describes a test-only provider override file.
+type Override struct {
+	// Endpoint is the emulator's base URL, e.g. http://127.0.0.1:41234.
+	Endpoint string
+	// Aliases are the provider aliases to override besides the default provider (e.g. us_east_1).
+	Aliases []string
+	// NoDefaultTags replaces the stack's default_tags with none. moto 5.2 ignores the tags the
+	// AWS provider (6.x) sends inside CreateBucket, so every bucket would re-plan its tags_all.
+	NoDefaultTags bool
 }
 
 // ProviderOverride returns a test-only override file (`*_override.tf`) that points the default
 // AWS provider and each named alias at an emulator endpoint: every EmulatedServices endpoint,
 // dummy keys, the skip_* flags, skip_requesting_account_id (moto: otherwise S3 tag reads go to
-// <account>.127.0.0.1) and path-style S3. Region and default_tags of the real provider blocks
-// are kept (override files merge argument by argument).
-func ProviderOverride(endpoint string, aliases ...string) string {
+// <account>.127.0.0.1) and path-style S3. The region of the real provider blocks is kept
+// (override files merge argument by argument).
+func ProviderOverride(o Override) string {
 	var b strings.Builder
 	b.WriteString("# TEST-ONLY: written by internal/tofutest into a temporary copy; never commit.\n")
-	for _, alias := range append([]string{""}, aliases...) {
+	endpoint := o.Endpoint
+	for _, alias := range append([]string{""}, o.Aliases...) {
 		b.WriteString("provider \"aws\" {\n")
 		if alias != "" {
 			fmt.Fprintf(&b, "  alias = %q\n", alias)
@@ -38,7 +50,11 @@ func ProviderOverride(endpoint string, aliases ...string) string {
 		for _, s := range svcs {
 			fmt.Fprintf(&b, "    %s = %q\n", s, endpoint)
 		}
-		b.WriteString("  }\n}\n")
+		b.WriteString("  }\n")
+		if o.NoDefaultTags {
+			b.WriteString("  default_tags {\n    tags = {}\n  }\n")
+		}
+		b.WriteString("}\n")
 	}
 	return b.String()
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -26,21 +27,68 @@ import (
 	"bookme-deploy/internal/tofutest"
 )
 
-// The moto workarounds, each also listed in infra/README.md ("What moto cannot take"). They live
-// only in the temporary copy or in this test's variables, never in infra/.
-const (
+// The moto workarounds, each also listed in infra/README.md ("What moto cannot take"). They are
+// written only into the temporary copy of infra/ (module directory → override file), never into
+// infra/ itself. Override files merge lifecycle arguments one by one, so each ignore_changes
+// list here replaces the module's own list for that resource.
+var motoOverrides = map[string]string{
 	// moto drops the origin's OriginAccessControlId and always reports SSLSupportMethod
-	// "sni-only", so the distribution would show a change on every plan.
-	cdnOverride = `# TEST-ONLY (moto): see infra/README.md
-resource "aws_cloudfront_distribution" "this" {
+	// "sni-only": the distribution would show a change on every plan.
+	"cdn": `resource "aws_cloudfront_distribution" "this" {
   lifecycle {
     ignore_changes = [origin, viewer_certificate]
   }
 }
-`
-	// The environment the test applies: staging's settings plus the test-only values below.
-	testEnvironment = "staging"
-)
+`,
+	// moto ignores the security groups given on the instance's network interface (the provider
+	// passes them there when associate_public_ip_address is set).
+	"bastion": `resource "aws_instance" "this" {
+  lifecycle {
+    ignore_changes = [ami, vpc_security_group_ids]
+  }
+}
+`,
+	// moto's replication group forgets encryption at rest/in transit, the AUTH token, its subnet group and its
+	// security groups; referenced security groups come back as "<account>/sg-…" (the provider
+	// runs with skip_requesting_account_id) and their rule descriptions are dropped.
+	"cache": `resource "aws_elasticache_replication_group" "this" {
+  lifecycle {
+    ignore_changes = [at_rest_encryption_enabled, transit_encryption_enabled, auth_token, subnet_group_name, security_group_ids]
+  }
+}
+resource "aws_vpc_security_group_ingress_rule" "redis" {
+  lifecycle {
+    ignore_changes = [referenced_security_group_id, description]
+  }
+}
+`,
+	// moto does not return user-set DB parameters (rds.force_ssl), and see "cache" for rules.
+	"database": `resource "aws_db_parameter_group" "this" {
+  lifecycle {
+    ignore_changes = [parameter]
+  }
+}
+resource "aws_vpc_security_group_ingress_rule" "postgres" {
+  lifecycle {
+    ignore_changes = [referenced_security_group_id, description]
+  }
+}
+`,
+	"alb": `resource "aws_vpc_security_group_egress_rule" "to_targets" {
+  lifecycle {
+    ignore_changes = [referenced_security_group_id, description]
+  }
+}
+resource "aws_vpc_security_group_ingress_rule" "targets_from_alb" {
+  lifecycle {
+    ignore_changes = [referenced_security_group_id, description]
+  }
+}
+`,
+}
+
+// The environment the test applies: staging's settings plus the test-only values below.
+const testEnvironment = "staging"
 
 // Test-only variable values per stack (throw-away resources; moto has no CloudFront Functions).
 var testVars = map[string]map[string]any{
@@ -76,7 +124,9 @@ func TestApplyAgainstMoto(t *testing.T) {
 	moto := testenv.StartMoto(t, testenv.WithEnv("MOTO_ACM_VALIDATION_WAIT", "0"))
 	cfg := moto.Config(t)
 	root := tofutest.CopyTree(t, infraDir(t))
-	tofutest.WriteFile(t, filepath.Join(root, "modules", "cdn"), "moto_override.tf", cdnOverride)
+	for module, hcl := range motoOverrides {
+		tofutest.WriteFile(t, filepath.Join(root, "modules", module), "moto_override.tf", "# TEST-ONLY (moto): see infra/README.md\n"+hcl)
+	}
 	capture := os.Getenv("BOOKME_CAPTURE_TESTDATA") // write outputs/plan JSON there (core/stack testdata)
 
 	redisToken := randomToken(t)
@@ -97,24 +147,42 @@ plan {
 }
 `, passphrase)
 
+	var tofuLog io.Writer // BOOKME_TOFU_LOG=FILE streams every tofu command's output there
+	if p := os.Getenv("BOOKME_TOFU_LOG"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		tofuLog = f
+	}
 	newTofu := func(dir string) *tofutest.Tofu {
 		tf := tofutest.New(t, dir)
+		tf.Log = tofuLog
 		tf.Env = append(tf.Env,
 			"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION="+testenv.Region,
 			"TF_VAR_redis_auth_token="+redisToken, "TF_ENCRYPTION="+encryption)
 		return tf
 	}
 
-	// 1. Bootstrap the state bucket (local state by design).
+	// 1. The bootstrap root (local state by design): apply, re-plan must be empty.
 	boot := filepath.Join(root, "bootstrap")
-	tofutest.WriteFile(t, boot, "moto_override.tf", tofutest.ProviderOverride(moto.Endpoint))
+	tofutest.WriteFile(t, boot, "moto_override.tf", tofutest.ProviderOverride(tofutest.Override{Endpoint: moto.Endpoint, NoDefaultTags: true}))
 	bootTF := newTofu(boot)
 	bootTF.Must(t, "init")
-	stateBucket := "book-me-tofu-state-test"
-	bootVars := []string{"-var", "region=" + testenv.Region, "-var", "state_bucket_name=" + stateBucket, "-var", "force_destroy=true"}
+	bootVars := []string{"-var", "region=" + testenv.Region, "-var", "state_bucket_name=book-me-tofu-state-bootstrap", "-var", "force_destroy=true"}
 	start := time.Now()
 	bootTF.Must(t, append([]string{"apply", "-auto-approve"}, bootVars...)...)
 	bootApply := time.Since(start)
+	if r, err := bootTF.Run(ctx, append([]string{"plan", "-detailed-exitcode"}, bootVars...)...); err != nil || r.ExitCode != 0 {
+		t.Fatalf("bootstrap: the plan after apply is not empty (exit %d): %v\n%s", r.ExitCode, err, r.Stdout)
+	}
+
+	// moto evaluates bucket policies without any request context, so the bootstrap bucket's
+	// TLS-only Deny (a statement with a Condition) denies every object request there. The stacks'
+	// remote state therefore lives in a plain bucket made by the test (see infra/README.md).
+	stateBucket := "book-me-tofu-state-moto"
+	testenv.CreateBucket(t, cfg, stateBucket)
 
 	// The hosted zone the stacks look up (it exists before OpenTofu in real accounts too).
 	_, err := route53.NewFromConfig(cfg).CreateHostedZone(ctx, &route53.CreateHostedZoneInput{
@@ -122,6 +190,18 @@ plan {
 	})
 	if err != nil {
 		t.Fatalf("create hosted zone in moto: %v", err)
+	}
+
+	// moto creates a replication group's member cluster names but not the clusters, and the
+	// provider reads the member cluster after create (DescribeCacheClusters → 404). A stand-in
+	// cluster with the member's name and the group's node type and version lets it read.
+	_, err = elasticache.NewFromConfig(cfg).CreateCacheCluster(ctx, &elasticache.CreateCacheClusterInput{
+		CacheClusterId: aws.String("book-me-" + testEnvironment + "-001"),
+		Engine:         aws.String("redis"), EngineVersion: aws.String("7.1"),
+		CacheNodeType: aws.String("cache.t4g.micro"), NumCacheNodes: aws.Int32(1),
+	})
+	if err != nil {
+		t.Fatalf("create the stand-in member cluster in moto: %v", err)
 	}
 
 	var times []*timing
@@ -133,7 +213,7 @@ plan {
 		if name == stack.StackFrontend {
 			aliases = []string{"us_east_1"}
 		}
-		tofutest.WriteFile(t, dir, "moto_override.tf", tofutest.ProviderOverride(moto.Endpoint, aliases...))
+		tofutest.WriteFile(t, dir, "moto_override.tf", tofutest.ProviderOverride(tofutest.Override{Endpoint: moto.Endpoint, Aliases: aliases, NoDefaultTags: true}))
 		tofutest.WriteFile(t, dir, "moto.s3.tfbackend", tofutest.S3BackendConfig(moto.Endpoint, testenv.Region, stateBucket, testEnvironment+"/"+name+".tfstate"))
 		vars := testVars[name]
 		if name == stack.StackBackend {
@@ -177,6 +257,7 @@ plan {
 				if s, err := stack.SummarizePlan(tf.Must(t, "show", "-json", "replan.tfplan").Stdout); err == nil {
 					detail = s.Text()
 				}
+				detail += string(tf.Must(t, "show", "-no-color", "replan.tfplan").Stdout)
 			}
 			t.Fatalf("stack %s: the plan after apply is not empty (exit %d):\n%s", name, r.ExitCode, detail)
 		}
