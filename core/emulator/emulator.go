@@ -135,3 +135,24 @@ resource "aws_s3_bucket_policy" "this" {
   }))
 }
 `
+
+// CacheOverride is the override for infra/modules/cache: moto reports a replication group's
+// security groups differently from how they were set, so every plan would modify the group — and
+// moto never finishes a modification (the provider then waits its 40-minute default).
+const CacheOverride = `# EMULATOR ONLY (moto re-reports security_group_ids; modifications never finish): see infra/README.md
+resource "aws_elasticache_replication_group" "this" {
+  lifecycle {
+    ignore_changes = [security_group_ids]
+  }
+}
+`
+
+// BastionOverride is the override for infra/modules/bastion: moto re-reports the instance's
+// security groups, so every plan would modify it. The module's own ignore_changes (ami) is kept.
+const BastionOverride = `# EMULATOR ONLY (moto re-reports vpc_security_group_ids): see infra/README.md
+resource "aws_instance" "this" {
+  lifecycle {
+    ignore_changes = [ami, vpc_security_group_ids]
+  }
+}
+`
