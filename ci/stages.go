@@ -360,3 +360,62 @@ func (m *Bookme) Unlock(
 	}
 	return "removed the lock of " + held.Describe(time.Now()) + "\n", nil
 }
+
+// Migrate registers the new revision(s) for an image and runs only the migration task (command
+// override, the API service's subnets and security groups), gating on its exit code; no service is
+// touched. --dry-run prints the task-definition diff and the task it would run.
+//
+// +cache="never"
+func (m *Bookme) Migrate(
+	ctx context.Context,
+	// ECS cluster.
+	cluster string,
+	// API service (its network configuration is used for the task).
+	apiService string,
+	// Name of the application container.
+	container string,
+	// New image by digest: repo@sha256:….
+	image string,
+	// Commit recorded in the revisions' tags.
+	gitSha string,
+	// Migration task family; empty: the API's new revision.
+	// +optional
+	migrateFamily string,
+	// Command override; default: migrate --noinput, then collectstatic --noinput.
+	// +optional
+	command []string,
+	// AWS region.
+	region string,
+	// AWS access key id.
+	awsAccessKeyId *dagger.Secret,
+	// AWS secret access key.
+	awsSecretAccessKey *dagger.Secret,
+	// AWS session token.
+	// +optional
+	awsSessionToken *dagger.Secret,
+	// Print the plan only.
+	// +optional
+	dryRun bool,
+) (string, error) {
+	d, err := stageAccess(ctx, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken)
+	if err != nil {
+		return "", err
+	}
+	eng := rollout.New(d.cfg, d.out)
+	plan, err := eng.Plan(ctx, rollout.Input{Cluster: cluster, API: apiService, Container: container, Image: image,
+		GitSHA: gitSha, Migration: rollout.Migration{Family: migrateFamily, Command: command}})
+	if err != nil {
+		return "", err
+	}
+	if dryRun {
+		return plan.Text(), nil
+	}
+	res, err := eng.Migrate(ctx, plan) // registers the revisions (idempotently) first
+	if err != nil {
+		return "", err
+	}
+	if res == nil {
+		return "nothing to migrate: the services already run " + image + "\n", nil
+	}
+	return res.Text(), nil
+}

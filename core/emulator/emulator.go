@@ -136,13 +136,13 @@ resource "aws_s3_bucket_policy" "this" {
 }
 `
 
-// CacheOverride is the override for infra/modules/cache: moto reports a replication group's
+// CacheOverride is the override for infra/modules/cache: moto reports a replication group's auth token as unset and its
 // security groups differently from how they were set, so every plan would modify the group — and
 // moto never finishes a modification (the provider then waits its 40-minute default).
-const CacheOverride = `# EMULATOR ONLY (moto re-reports security_group_ids; modifications never finish): see infra/README.md
+const CacheOverride = `# EMULATOR ONLY (moto re-reports security_group_ids and auth_token; modifications never finish): see infra/README.md
 resource "aws_elasticache_replication_group" "this" {
   lifecycle {
-    ignore_changes = [security_group_ids]
+    ignore_changes = [security_group_ids, auth_token]
   }
 }
 `
