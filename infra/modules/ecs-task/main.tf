@@ -7,41 +7,47 @@ data "aws_region" "current" {}
 locals {
   secret_arns = distinct([for s in values(var.secrets) : s.secret_arn])
 
-  container = merge(
-    {
-      name      = var.container_name
-      image     = var.image
-      essential = true
+  # Optional fields are null when unused; the provider drops nulls when it reads the JSON.
+  container = {
+    name      = var.container_name
+    image     = var.image
+    essential = true
+    command   = var.command
 
-      linuxParameters = { initProcessEnabled = true }
-      stopTimeout     = var.stop_timeout
+    # The single container may use the whole task (a soft limit: Fargate enforces the task's).
+    memoryReservation = var.memory
 
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.this.name
-          awslogs-region        = data.aws_region.current.region
-          awslogs-stream-prefix = var.container_name
-        }
-      }
-    },
-    var.command == null ? {} : { command = var.command },
-    var.port == null ? {} : {
-      portMappings = [{ containerPort = var.port, hostPort = var.port, protocol = "tcp" }]
-    },
-    length(var.environment_files) == 0 ? {} : {
-      environmentFiles = [for f in var.environment_files : { type = "s3", value = "arn:aws:s3:::${f.bucket}/${f.key}" }]
-    },
-    length(var.environment) == 0 ? {} : {
-      environment = [for k in sort(keys(var.environment)) : { name = k, value = var.environment[k] }]
-    },
-    length(var.secrets) == 0 ? {} : {
-      secrets = [for k in sort(keys(var.secrets)) : {
+    linuxParameters = { initProcessEnabled = true }
+    stopTimeout     = var.stop_timeout
+
+    portMappings = var.port == null ? null : [
+      { containerPort = var.port, hostPort = var.port, protocol = "tcp" },
+    ]
+
+    environmentFiles = length(var.environment_files) == 0 ? null : [
+      for f in var.environment_files : { type = "s3", value = "arn:aws:s3:::${f.bucket}/${f.key}" }
+    ]
+
+    environment = length(var.environment) == 0 ? null : [
+      for k in sort(keys(var.environment)) : { name = k, value = var.environment[k] }
+    ]
+
+    secrets = length(var.secrets) == 0 ? null : [
+      for k in sort(keys(var.secrets)) : {
         name      = k
         valueFrom = var.secrets[k].json_key == null ? var.secrets[k].secret_arn : "${var.secrets[k].secret_arn}:${var.secrets[k].json_key}::"
-      }]
-    },
-  )
+      }
+    ]
+
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.this.name
+        awslogs-region        = data.aws_region.current.region
+        awslogs-stream-prefix = var.container_name
+      }
+    }
+  }
 }
 
 resource "aws_cloudwatch_log_group" "this" {
