@@ -212,10 +212,11 @@ func (m *Bookme) dryRun(ctx context.Context, source *dagger.Directory, env strin
 // the emulator (provider endpoints, S3 backend) and carry moto's documented workarounds.
 func emulatorOverrides(endpoint, caBundle string) map[string]string {
 	o := map[string]string{
-		"modules/cdn/emulator_override.tf":     emulator.CDNOverride,
-		"modules/bucket/emulator_override.tf":  emulator.BucketOverride,
-		"modules/cache/emulator_override.tf":   emulator.CacheOverride,
-		"modules/bastion/emulator_override.tf": emulator.BastionOverride,
+		"modules/cdn/emulator_override.tf":         emulator.CDNOverride,
+		"modules/bucket/emulator_override.tf":      emulator.BucketOverride,
+		"modules/cache/emulator_override.tf":       emulator.CacheOverride,
+		"modules/bastion/emulator_override.tf":     emulator.BastionOverride,
+		"modules/ecs-service/emulator_override.tf": emulator.ServiceOverride,
 	}
 	for _, name := range []string{"base", "backend", "frontend"} {
 		var aliases []string

@@ -156,3 +156,14 @@ resource "aws_instance" "this" {
   }
 }
 `
+
+// ServiceOverride is the override for infra/modules/ecs-service: moto re-reports a service's capacity
+// provider strategy, and the provider refuses to plan a strategy change without a forced new
+// deployment. The module's own ignore_changes (task_definition, desired_count) are kept.
+const ServiceOverride = `# EMULATOR ONLY (moto re-reports capacity_provider_strategy): see infra/README.md
+resource "aws_ecs_service" "this" {
+  lifecycle {
+    ignore_changes = [task_definition, desired_count, capacity_provider_strategy]
+  }
+}
+`
