@@ -201,14 +201,10 @@ func (d *deployment) stepTofuFrontend(ctx context.Context) (string, error) {
 }
 
 func (d *deployment) stepTofuBackend(ctx context.Context) (string, error) {
-	vars := d.base.BackendVars()
-	tag, err := registry.Tag(d.gitSHA, false)
+	vars, err := d.backendVars()
 	if err != nil {
 		return "", err
 	}
-	// The first revision of each family OpenTofu registers uses the commit's tag; later revisions
-	// are the pipeline's (by digest). Services ignore task_definition changes made by OpenTofu.
-	vars["image_tag"] = tag
 	out, detail, err := d.tofuApply(ctx, stack.StackBackend, vars)
 	if err != nil {
 		return "", err
@@ -219,6 +215,19 @@ func (d *deployment) stepTofuBackend(ctx context.Context) (string, error) {
 	}
 	d.backend = b
 	return detail, nil
+}
+
+// backendVars are the backend stack's inputs: the base stack's outputs, and the commit's image tag.
+// The first revision of each family OpenTofu registers uses that tag; later revisions are the
+// pipeline's (by digest). Services ignore task_definition changes made by OpenTofu.
+func (d *deployment) backendVars() (map[string]any, error) {
+	vars := d.base.BackendVars()
+	tag, err := registry.Tag(d.gitSHA, false)
+	if err != nil {
+		return nil, err
+	}
+	vars["image_tag"] = tag
+	return vars, nil
 }
 
 // tofuApply plans, applies exactly that plan, and returns the stack's outputs.

@@ -95,12 +95,10 @@ func (d *deployment) planTofuFrontend(ctx context.Context) (string, error) {
 }
 
 func (d *deployment) planTofuBackend(ctx context.Context) (string, error) {
-	vars := d.base.BackendVars()
-	tag, err := registry.Tag(d.gitSHA, false)
+	vars, err := d.backendVars()
 	if err != nil {
 		return "", err
 	}
-	vars["image_tag"] = tag
 	out, detail, err := d.planTofu(ctx, stack.StackBackend, vars)
 	if err != nil {
 		return "", err
