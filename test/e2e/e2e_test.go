@@ -78,7 +78,7 @@ func TestDryRun(t *testing.T) {
 	out, _, d := dagger(t, nil, "dry-run", "--provider-mirror", mirror(t))
 	for _, want := range []string{
 		"## First deploy", "## Second deploy of the same commit", "Second deploy: no-op in",
-		"✔ client bundle serves index.html with Cache-Control no-cache",
+		"✔ client bucket serves index.html with Cache-Control no-cache",
 		"is immutable-cached", "✔ env file", "✔ deploy lock released", "✔ deploy records",
 		"✔ services run the image by digest", "Dry-run passed in",
 	} {
