@@ -32,11 +32,12 @@ import (
 // infra/ itself. Override files merge lifecycle arguments one by one, so each ignore_changes
 // list here replaces the module's own list for that resource.
 var motoOverrides = map[string]string{
-	// moto drops the origin's OriginAccessControlId and always reports SSLSupportMethod
-	// "sni-only": the distribution would show a change on every plan.
+	// moto drops the origin's OriginAccessControlId, always reports SSLSupportMethod "sni-only"
+	// and adds forwarded_values to a behaviour that uses a cache policy: the distribution would
+	// show a change on every plan.
 	"cdn": `resource "aws_cloudfront_distribution" "this" {
   lifecycle {
-    ignore_changes = [origin, viewer_certificate]
+    ignore_changes = [origin, viewer_certificate, default_cache_behavior]
   }
 }
 `,
@@ -72,6 +73,26 @@ resource "aws_vpc_security_group_ingress_rule" "postgres" {
   lifecycle {
     ignore_changes = [referenced_security_group_id, description]
   }
+}
+`,
+	// Application Auto Scaling's ListTagsForResource is not implemented (HTTP 500, which the
+	// provider retries for ever after registering a scalable target): no autoscaling in moto.
+	// moto returns a service's capacity provider strategy differently from how it was created (the
+	// provider refuses that re-plan without force_new_deployment) and does not return
+	// enableECSManagedTags or healthCheckGracePeriodSeconds.
+	"ecs-service": `resource "aws_ecs_service" "this" {
+  lifecycle {
+    ignore_changes = [task_definition, desired_count, capacity_provider_strategy, enable_ecs_managed_tags, health_check_grace_period_seconds]
+  }
+}
+resource "aws_appautoscaling_target" "this" {
+  count = 0
+}
+resource "aws_appautoscaling_policy" "cpu" {
+  count              = 0
+  service_namespace  = "ecs"
+  resource_id        = "service/none/none"
+  scalable_dimension = "ecs:service:DesiredCount"
 }
 `,
 	"alb": `resource "aws_vpc_security_group_egress_rule" "to_targets" {
@@ -276,7 +297,7 @@ plan {
 		case stack.StackBackend:
 			_, err = stack.ParseBackend(out)
 			if capture != "" { // a plan with updates and replacements, for core/stack's tests
-				changed := append(append([]string{"plan", "-out=change.tfplan"}, varArgs...), "-var", "image_tag=v2", "-var", "api_max_count=3")
+				changed := append(append([]string{"plan", "-out=change.tfplan"}, varArgs...), "-var", "image_tag=v2", "-var", "log_retention_days=30")
 				tf.Must(t, changed...)
 				writeCapture(t, capture, "backend-plan-change.json", tf.Must(t, "show", "-json", "change.tfplan").Stdout)
 			}
