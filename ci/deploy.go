@@ -217,7 +217,8 @@ func (d *deployment) stepTofuBackend(ctx context.Context) (string, error) {
 	return detail, nil
 }
 
-// backendVars are the backend stack's inputs: the base stack's outputs, and the commit's image tag.
+// backendVars are the backend stack's inputs: the base stack's outputs, the commit's image tag and
+// the env file's key.
 // The first revision of each family OpenTofu registers uses that tag; later revisions are the
 // pipeline's (by digest). Services ignore task_definition changes made by OpenTofu.
 func (d *deployment) backendVars() (map[string]any, error) {
@@ -227,6 +228,8 @@ func (d *deployment) backendVars() (map[string]any, error) {
 		return nil, err
 	}
 	vars["image_tag"] = tag
+	// The task definitions load the env file the pipeline pushes, whatever the stack's default.
+	vars["env_file_key"] = envfile.ObjectKey(d.env)
 	return vars, nil
 }
 

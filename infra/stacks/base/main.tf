@@ -7,9 +7,11 @@ locals {
   name          = "${var.project}-${var.environment}"
   bucket_prefix = coalesce(var.bucket_name_prefix, local.name)
 
-  # Who may reach the database and the cache.
-  data_clients = merge(
-    { app = module.network.app_security_group_id },
-    var.bastion_enabled ? { bastion = module.bastion[0].security_group_id } : {},
-  )
+  # Who may reach the database and the cache (keys must be known at plan time).
+  data_clients = {
+    for k, v in {
+      app     = module.network.app_security_group_id
+      bastion = one(module.bastion[*].security_group_id)
+    } : k => v if k != "bastion" || var.bastion_enabled
+  }
 }

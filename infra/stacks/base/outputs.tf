@@ -98,5 +98,5 @@ output "app_secret_arn" {
 
 output "bastion_instance_id" {
   description = "EC2 Instance Connect bastion (empty when disabled)."
-  value       = var.bastion_enabled ? module.bastion[0].instance_id : ""
+  value       = try(module.bastion[0].instance_id, "")
 }
