@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path"
 	"strings"
@@ -188,10 +187,4 @@ func tofuErr(err error) error {
 		return fmt.Errorf("%s", msg)
 	}
 	return err
-}
-
-// jsonString renders v for reports.
-func jsonString(v any) string {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	return string(b)
 }
