@@ -5,8 +5,10 @@
 // Passwords are never flags (flags show in process lists and task definitions). They come either
 // from Secrets Manager (--master-secret-arn, the RDS-managed master secret; --app-secret-arn, the
 // app role's secret) read with the task's AWS credentials, or from environment variables that ECS
-// fills from those secrets (BOOKME_DB_MASTER_USER, BOOKME_DB_MASTER_PASSWORD,
-// BOOKME_DB_APP_PASSWORD). No password appears in the output or in an error.
+// fills from those secrets (BOOKME_DB_MASTER_USER, BOOKME_DB_MASTER_PASSWORD, and
+// BOOKME_DB_APP_PASSWORD or the variable --app-password-env names: the deploy passes
+// POSTGRES_PASSWORD, which the task definition injects from the app secret). No password appears in
+// the output or in an error.
 //
 //	bookme-dbbootstrap --host db.xyz.eu-central-1.rds.amazonaws.com --db book_me_prod \
 //	    --role book_me_prod_api --master-secret-arn arn:…:rds!db-… --app-secret-arn arn:… [--dry-run]
@@ -46,6 +48,7 @@ type options struct {
 	host, db, role, sslMode, sslRootCert string
 	port                                 int
 	masterARN, appARN                    string
+	appPasswordEnv                       string
 	dryRun, asJSON                       bool
 	timeout                              time.Duration
 }
@@ -122,7 +125,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	str(&o.sslMode, "sslmode", "BOOKME_DB_SSLMODE", "require", "libpq sslmode: disable, require, verify-ca, verify-full")
 	str(&o.sslRootCert, "sslrootcert", "BOOKME_DB_SSLROOTCERT", "", "CA bundle (PEM) for verify-ca/verify-full")
 	str(&o.masterARN, "master-secret-arn", "BOOKME_DB_MASTER_SECRET_ARN", "", "RDS-managed master secret; else BOOKME_DB_MASTER_USER + BOOKME_DB_MASTER_PASSWORD")
-	str(&o.appARN, "app-secret-arn", "BOOKME_DB_APP_SECRET_ARN", "", "app role password secret; else BOOKME_DB_APP_PASSWORD")
+	str(&o.appARN, "app-secret-arn", "BOOKME_DB_APP_SECRET_ARN", "", "app role password secret; else the variable --app-password-env names")
+	str(&o.appPasswordEnv, "app-password-env", "BOOKME_DB_APP_PASSWORD_ENV", "BOOKME_DB_APP_PASSWORD",
+		"environment variable holding the app role password (e.g. POSTGRES_PASSWORD, which ECS fills from the app secret)")
 	fs.BoolVar(&o.dryRun, "dry-run", getenv("BOOKME_DRY_RUN") == "true", "print the plan and change nothing (env BOOKME_DRY_RUN=true)")
 	fs.BoolVar(&o.asJSON, "json", false, "print the plan (and result) as JSON on stdout; progress goes to stderr")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
@@ -194,9 +199,9 @@ func credentials(ctx context.Context, o options, getenv func(string) string, spe
 			return err
 		}
 	} else {
-		spec.AppPassword = getenv("BOOKME_DB_APP_PASSWORD")
+		spec.AppPassword = getenv(o.appPasswordEnv)
 		if spec.AppPassword == "" {
-			return errors.New("no app role password: give --app-secret-arn, or set BOOKME_DB_APP_PASSWORD")
+			return fmt.Errorf("no app role password: give --app-secret-arn, or set %s", o.appPasswordEnv)
 		}
 	}
 	return nil

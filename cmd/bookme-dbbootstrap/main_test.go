@@ -22,6 +22,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--port", "x", "--host", "h"}, nil, `port "x" is not a number`, 2},
 		{nil, map[string]string{"BOOKME_DB_HOST": "h", "BOOKME_DB_NAME": "d", "BOOKME_DB_APP_ROLE": "r"}, "no master credentials", 1},
 		{[]string{"--host", "h", "--db", "d", "--role", "r"}, map[string]string{"BOOKME_DB_MASTER_USER": "m", "BOOKME_DB_MASTER_PASSWORD": "Secret-master-1"}, "no app role password", 1},
+		// The app password is read from the variable --app-password-env names, not the default one.
+		{[]string{"--host", "h", "--db", "d", "--role", "r", "--app-password-env", "POSTGRES_PASSWORD"}, map[string]string{"BOOKME_DB_MASTER_USER": "m",
+			"BOOKME_DB_MASTER_PASSWORD": "Secret-master-1", "BOOKME_DB_APP_PASSWORD": "Other-app-pw-2"}, "no app role password: give --app-secret-arn, or set POSTGRES_PASSWORD", 1},
+		{[]string{"--host", "h.invalid", "--db", "d", "--role", "r", "--app-password-env", "POSTGRES_PASSWORD"}, map[string]string{"BOOKME_DB_MASTER_USER": "m",
+			"BOOKME_DB_MASTER_PASSWORD": "Secret-master-1", "POSTGRES_PASSWORD": "Secret-master-1"}, "equals the master password", 1},
 		// Refused before any connection: the app password equals the master's.
 		{[]string{"--host", "h.invalid", "--db", "d", "--role", "r"}, map[string]string{"BOOKME_DB_MASTER_USER": "m",
 			"BOOKME_DB_MASTER_PASSWORD": "Secret-master-1", "BOOKME_DB_APP_PASSWORD": "Secret-master-1"}, "equals the master password", 1},
