@@ -1,15 +1,16 @@
 // Package rollout ships a new container image to ECS Fargate services: it renders new task-definition
 // revisions from the services' current ones (only the image, and optionally environment files and
-// secrets, change), runs the database migration as a one-off task with the new revision, rolls the API
-// and the Celery worker services in parallel, tracks its own deployments by ID, detects a failing
-// rollout early and rolls every service of the deploy back to its previous revision.
+// secrets, change), runs one-off tasks with the new revisions — those of Input.Before (e.g. the database
+// bootstrap) in order, then the database migration — rolls the API and the Celery worker services in
+// parallel, tracks its own deployments by ID, detects a failing rollout early and rolls every service
+// of the deploy back to its previous revision.
 //
 // The verbs follow the project's plan → apply shape:
 //
 //	e := rollout.New(cfg, os.Stdout)
 //	plan, err := e.Plan(ctx, rollout.Input{Cluster: "c", API: "api", Workers: []string{"worker"}, ...})
 //	fmt.Print(plan.Text())                  // the dry-run: task-definition diffs and steps
-//	res, err := e.Apply(ctx, plan)          // register → migrate → roll (→ roll back on failure)
+//	res, err := e.Apply(ctx, plan)          // register → one-offs → migrate → roll (→ roll back on failure)
 //
 // Migrate and Roll are also available on their own, and Rollback returns services to a given (or their
 // previous) revision. Everything that reads is in Plan; nothing is registered before Plan has validated

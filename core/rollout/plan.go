@@ -108,6 +108,9 @@ type Input struct {
 	Secrets          []ecstypes.Secret
 	// Migration configures the migration task.
 	Migration Migration
+	// Before are one-off tasks run, in order, before the migration (e.g. the database bootstrap).
+	// Migration.Skip does not skip them; leave one out of Before to skip it.
+	Before []OneOff
 	// Settings tune waiting and failure detection.
 	Settings Settings
 }
@@ -134,19 +137,26 @@ type ServicePlan struct {
 	Register *ecs.RegisterTaskDefinitionInput `json:"-"`
 }
 
-// MigrationPlan is the migration task that runs before any service changes.
-type MigrationPlan struct {
-	// Family is the task-definition family the task runs (the API's, or Migration.Family).
-	Family string `json:"family"`
-	// Diff is shown only for a separate migration family.
-	Diff           string   `json:"diff,omitempty"`
-	Command        []string `json:"command"`
+// TaskNetwork is where a one-off task runs: the API service's awsvpc configuration, platform version
+// and capacity provider strategy (its JSON fields are inlined where it is embedded).
+type TaskNetwork struct {
 	Subnets        []string `json:"subnets"`
 	SecurityGroups []string `json:"securityGroups"`
 	AssignPublicIP string   `json:"assignPublicIp"`
 	// PlatformVersion and CapacityProviderStrategy are the API service's.
 	PlatformVersion          string                                  `json:"platformVersion,omitempty"`
 	CapacityProviderStrategy []ecstypes.CapacityProviderStrategyItem `json:"-"`
+}
+
+// MigrationPlan is the migration task that runs before any service changes.
+type MigrationPlan struct {
+	// Family is the task-definition family the task runs (the API's, or Migration.Family).
+	Family string `json:"family"`
+	// Diff is shown only for a separate migration family.
+	Diff    string   `json:"diff,omitempty"`
+	Command []string `json:"command"`
+	// TaskNetwork is the API service's network configuration.
+	TaskNetwork
 	// Register is the new revision of a separate migration family (nil: the API's new revision is used).
 	Register *ecs.RegisterTaskDefinitionInput `json:"-"`
 	// current is the migration family's current revision when Register is nil and the API is unchanged.
@@ -160,6 +170,8 @@ type Plan struct {
 	Image     string         `json:"image"`
 	GitSHA    string         `json:"gitSha"`
 	Services  []*ServicePlan `json:"services"`
+	// Before are the one-off tasks run, in order, before the migration (empty when nothing changes).
+	Before []*OneOffPlan `json:"before,omitempty"`
 	// Migration is nil when skipped or when nothing changes.
 	Migration *MigrationPlan `json:"migration,omitempty"`
 	Settings  Settings       `json:"settings"`
@@ -190,6 +202,9 @@ func (e *Engine) Plan(ctx context.Context, in Input) (*Plan, error) {
 		return nil, errors.New("rollout: git SHA is empty: pass the commit the image was built from")
 	}
 	if err := CheckImage(in.Image); err != nil {
+		return nil, err
+	}
+	if err := validateOneOffs(in.Before); err != nil {
 		return nil, err
 	}
 	ch := Change{Container: in.Container, Image: in.Image, GitSHA: in.GitSHA, EnvironmentFiles: in.EnvironmentFiles, Secrets: in.Secrets}
@@ -241,10 +256,20 @@ func (e *Engine) Plan(ctx context.Context, in Input) (*Plan, error) {
 			p.NoOp = false
 		}
 	}
-	if p.NoOp || in.Migration.Skip {
+	if p.NoOp || (in.Migration.Skip && len(in.Before) == 0) {
 		return p, nil
 	}
-	mp, err := e.planMigration(ctx, in, apiSvc, p)
+	nw, err := networkOf(in.API, apiSvc)
+	if err != nil {
+		return nil, err
+	}
+	if p.Before, err = e.planOneOffs(ctx, in.Before, nw, p); err != nil {
+		return nil, err
+	}
+	if in.Migration.Skip {
+		return p, nil
+	}
+	mp, err := e.planMigration(ctx, in, nw, p)
 	if err != nil {
 		return nil, err
 	}
@@ -252,40 +277,61 @@ func (e *Engine) Plan(ctx context.Context, in Input) (*Plan, error) {
 	return p, nil
 }
 
-func (e *Engine) planMigration(ctx context.Context, in Input, api ecstypes.Service, p *Plan) (*MigrationPlan, error) {
+// networkOf returns the API service's network configuration, which every one-off task (the migration
+// included) runs with.
+func networkOf(apiName string, api ecstypes.Service) (TaskNetwork, error) {
 	nc := api.NetworkConfiguration
 	if nc == nil || nc.AwsvpcConfiguration == nil || len(nc.AwsvpcConfiguration.Subnets) == 0 {
-		return nil, fmt.Errorf("rollout: service %s has no awsvpc network configuration (subnets): the migration task needs the API's subnets and security groups", in.API)
+		return TaskNetwork{}, fmt.Errorf("rollout: service %s has no awsvpc network configuration (subnets): one-off tasks (the migration) need the API's subnets and security groups", apiName)
 	}
+	nw := TaskNetwork{Subnets: nc.AwsvpcConfiguration.Subnets, SecurityGroups: nc.AwsvpcConfiguration.SecurityGroups,
+		AssignPublicIP: string(nc.AwsvpcConfiguration.AssignPublicIp), PlatformVersion: aws.ToString(api.PlatformVersion),
+		CapacityProviderStrategy: api.CapacityProviderStrategy}
+	if nw.AssignPublicIP == "" {
+		nw.AssignPublicIP = string(ecstypes.AssignPublicIpDisabled)
+	}
+	return nw, nil
+}
+
+func (e *Engine) planMigration(ctx context.Context, in Input, nw TaskNetwork, p *Plan) (*MigrationPlan, error) {
 	cmd := in.Migration.Command
 	if len(cmd) == 0 {
 		cmd = DefaultMigrationCommand
 	}
-	mp := &MigrationPlan{Command: cmd, Subnets: nc.AwsvpcConfiguration.Subnets, SecurityGroups: nc.AwsvpcConfiguration.SecurityGroups,
-		AssignPublicIP: string(nc.AwsvpcConfiguration.AssignPublicIp), PlatformVersion: aws.ToString(api.PlatformVersion),
-		CapacityProviderStrategy: api.CapacityProviderStrategy}
-	if mp.AssignPublicIP == "" {
-		mp.AssignPublicIP = string(ecstypes.AssignPublicIpDisabled)
-	}
+	mp := &MigrationPlan{Command: cmd, TaskNetwork: nw}
 	if in.Migration.Family == "" {
 		apiPlan := p.Services[0]
 		mp.Family = familyOf(apiPlan.CurrentTaskDefinition)
 		mp.current = apiPlan.CurrentTaskDefinition
 		return mp, nil
 	}
-	td, tags, err := e.describeTaskDefinition(ctx, in.Migration.Family)
+	fam, err := e.renderFamily(ctx, in.Migration.Family, p.Change(), "migration family "+in.Migration.Family)
 	if err != nil {
 		return nil, err
 	}
-	reg, _, err := Render(td, tags, p.Change())
-	if err != nil {
-		return nil, fmt.Errorf("%w (migration family %s)", err, in.Migration.Family)
-	}
-	mp.Family = aws.ToString(td.Family)
-	mp.Register = reg
-	mp.Diff = Diff(RegisterInputOf(td, tags), reg)
-	mp.current = aws.ToString(td.TaskDefinitionArn)
+	mp.Family, mp.Register, mp.Diff, mp.current = fam.family, fam.register, fam.diff, fam.current
 	return mp, nil
+}
+
+// renderedFamily is a separate task-definition family rendered with the deploy's change.
+type renderedFamily struct {
+	family, diff, current string
+	register              *ecs.RegisterTaskDefinitionInput
+}
+
+// renderFamily reads the latest revision of family and renders its new revision with ch; what names
+// the family in errors ("migration family x", "one-off db-bootstrap (family x)").
+func (e *Engine) renderFamily(ctx context.Context, family string, ch Change, what string) (renderedFamily, error) {
+	td, tags, err := e.describeTaskDefinition(ctx, family)
+	if err != nil {
+		return renderedFamily{}, fmt.Errorf("%w (%s)", err, what)
+	}
+	reg, _, err := Render(td, tags, ch)
+	if err != nil {
+		return renderedFamily{}, fmt.Errorf("%w (%s)", err, what)
+	}
+	return renderedFamily{family: aws.ToString(td.Family), register: reg, diff: Diff(RegisterInputOf(td, tags), reg),
+		current: aws.ToString(td.TaskDefinitionArn)}, nil
 }
 
 // Text prints the plan as the dry-run shows it: per service the task-definition diff, the warnings and
@@ -300,6 +346,9 @@ func (p *Plan) Text() string {
 		}
 		fmt.Fprintf(&b, "service %s (%s): %s → new revision of %s, desired %d\n%s", s.Name, s.Role, s.CurrentTaskDefinition,
 			familyOf(s.CurrentTaskDefinition), s.DesiredCount, s.Diff)
+	}
+	for _, o := range p.Before {
+		fmt.Fprintf(&b, "one-off %s: family %s → %s\n%s", o.Name, o.Family, revisionWord(o.Diff), o.Diff)
 	}
 	if p.Migration != nil && p.Migration.Register != nil {
 		fmt.Fprintf(&b, "migration family %s: → new revision\n%s", p.Migration.Family, p.Migration.Diff)
@@ -322,6 +371,13 @@ func (p *Plan) Text() string {
 	n := 1
 	fmt.Fprintf(&b, "  %d. register new task-definition revisions for %s (tag %s=%s)\n", n, strings.Join(changed, ", "), GitSHATag, p.GitSHA)
 	n++
+	for _, o := range p.Before {
+		fmt.Fprintf(&b, "  %d. one-off %s: run one Fargate task of %s (new revision) with command %q%s on subnets %s, security groups %s;\n"+
+			"     wait for STOPPED (timeout %s) and require exit code 0 of container %s, else stop before the migration and any service changes\n",
+			n, o.Name, o.Family, strings.Join(o.Command, " "), envNames(o.Environment), strings.Join(o.Subnets, ","),
+			strings.Join(o.SecurityGroups, ","), st.Timeout, p.Container)
+		n++
+	}
 	if m := p.Migration; m != nil {
 		fmt.Fprintf(&b, "  %d. run one Fargate task of %s (new revision) with command %q on subnets %s, security groups %s;\n"+
 			"     wait for STOPPED (timeout %s) and require exit code 0 of container %s, else stop before any service changes\n",

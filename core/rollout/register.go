@@ -8,8 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 )
 
-// Revisions maps a service name (and "migration" for a separate migration family) to the ARN of the
-// revision this deploy runs.
+// Revisions maps a service name (MigrationKey for a separate migration family, OneOffKey(name) for a
+// one-off task) to the ARN of the revision this deploy runs.
 type Revisions map[string]string
 
 // MigrationKey is the Revisions key of a separate migration family.
@@ -31,6 +31,13 @@ func (e *Engine) Register(ctx context.Context, p *Plan) (Revisions, error) {
 			return nil, fmt.Errorf("%w (service %s)", err, s.Name)
 		}
 		revs[s.Name] = arn
+	}
+	for _, o := range p.Before {
+		arn, err := e.ensureRevision(ctx, o.Register)
+		if err != nil {
+			return nil, fmt.Errorf("%w (one-off %s, family %s)", err, o.Name, o.Family)
+		}
+		revs[OneOffKey(o.Name)] = arn
 	}
 	if m := p.Migration; m != nil && m.Register != nil {
 		arn, err := e.ensureRevision(ctx, m.Register)

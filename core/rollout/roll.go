@@ -94,8 +94,11 @@ func (r *RollResult) Text() string {
 
 // Result is what Apply did.
 type Result struct {
-	NoOp      bool             `json:"noOp"`
-	Revisions Revisions        `json:"revisions,omitempty"`
+	NoOp      bool      `json:"noOp"`
+	Revisions Revisions `json:"revisions,omitempty"`
+	// Before are the one-off tasks that ran, in order (the last one is the failed one when a one-off
+	// stopped the deploy).
+	Before    []*TaskResult    `json:"before,omitempty"`
 	Migration *MigrationResult `json:"migration,omitempty"`
 	Roll      *RollResult      `json:"roll,omitempty"`
 }
@@ -105,11 +108,22 @@ func (r *Result) Text() string {
 	if r.NoOp {
 		return "nothing to do: every service already runs this image\n"
 	}
-	return r.Migration.Text() + r.Roll.Text()
+	var b strings.Builder
+	for _, o := range r.Before {
+		b.WriteString(o.Text())
+	}
+	if n := len(r.Before); r.Migration == nil && n > 0 && !r.Before[n-1].succeeded() {
+		fmt.Fprintf(&b, "migration: not run (%s failed)\n", r.Before[n-1].Name)
+	} else {
+		b.WriteString(r.Migration.Text())
+	}
+	b.WriteString(r.Roll.Text())
+	return b.String()
 }
 
-// Apply registers the new revisions, runs the migration and rolls the services; on a failed roll every
-// service is back on its previous revision when it returns (with an error).
+// Apply registers the new revisions, runs the one-off tasks (Plan.Before) in order, then the migration,
+// and rolls the services; a failed one-off or migration stops it before any service changes, and on a
+// failed roll every service is back on its previous revision when it returns (with an error).
 func (e *Engine) Apply(ctx context.Context, p *Plan) (*Result, error) {
 	if p.NoOp {
 		e.printf("nothing to do: every service already runs %s\n", p.Image)
@@ -120,6 +134,10 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Revisions: revs}
+	res.Before, err = e.runBefore(ctx, p, revs)
+	if err != nil {
+		return res, err
+	}
 	if p.Migration != nil {
 		res.Migration, err = e.migrate(ctx, p, revs)
 		if err != nil {
