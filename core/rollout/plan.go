@@ -369,7 +369,14 @@ func (p *Plan) Text() string {
 	}
 	b.WriteString("steps:\n")
 	n := 1
-	fmt.Fprintf(&b, "  %d. register new task-definition revisions for %s (tag %s=%s)\n", n, strings.Join(changed, ", "), GitSHATag, p.GitSHA)
+	regs := strings.Join(changed, ", ")
+	for _, o := range p.Before {
+		regs += fmt.Sprintf("; family %s (one-off %s)", o.Family, o.Name)
+	}
+	if m := p.Migration; m != nil && m.Register != nil {
+		regs += fmt.Sprintf("; family %s (migration)", m.Family)
+	}
+	fmt.Fprintf(&b, "  %d. register new task-definition revisions for %s (tag %s=%s; an identical latest revision is reused)\n", n, regs, GitSHATag, p.GitSHA)
 	n++
 	for _, o := range p.Before {
 		fmt.Fprintf(&b, "  %d. one-off %s: run one Fargate task of %s (new revision) with command %q%s on subnets %s, security groups %s;\n"+

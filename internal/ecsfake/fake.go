@@ -57,6 +57,10 @@ type Scenario struct {
 	Script func(service, image string) (TaskScript, bool)
 	// RunTask: how one-off (RunTask) tasks of an image behave. Unlisted: exit 0 after 3 s.
 	RunTask map[string]TaskScript
+	// OneOff, when set, decides first for RunTask tasks: the script of a task of family (the task
+	// definition's family) run with command (the command override of the task's container, nil when
+	// none) (ok false: fall back to RunTask). Use it to fail the bootstrap but not the migration.
+	OneOff func(family string, command []string) (TaskScript, bool)
 	// CircuitBreaker, when > 0, makes ECS mark a deployment FAILED after that many failed tasks and,
 	// with CircuitBreakerRollback, start a roll-back deployment to the last completed revision.
 	CircuitBreaker         int
@@ -385,6 +389,11 @@ func (f *Fake) ecs(op string, b map[string]any, now time.Time) (any, *APIError) 
 		}
 		image, container := f.imageOf(td, f.sc.RunTask)
 		sc, ok := f.sc.RunTask[image]
+		if f.sc.OneOff != nil {
+			if s, hit := f.sc.OneOff(str(td.body, "family"), overrideCommand(b, container)); hit {
+				sc, ok = s, true
+			}
+		}
 		if !ok {
 			sc = TaskScript{ExitAfter: 3 * time.Second}
 		}
@@ -436,6 +445,25 @@ func (f *Fake) ecs(op string, b map[string]any, now time.Time) (any, *APIError) 
 		return nil, &APIError{Type: "InvalidParameterException", Message: "The referenced task was not found."}
 	}
 	return nil, &APIError{Type: "UnknownOperationException", Message: "ecsfake does not implement " + op}
+}
+
+// overrideCommand returns the command override of container in a RunTask request, else the first
+// command override of any container (nil when none).
+func overrideCommand(b map[string]any, container string) []string {
+	ov, _ := b["overrides"].(map[string]any)
+	cos, _ := ov["containerOverrides"].([]any)
+	var first []string
+	for _, c := range cos {
+		m, _ := c.(map[string]any)
+		cmd := strs(m, "command")
+		if str(m, "name") == container && cmd != nil {
+			return cmd
+		}
+		if first == nil {
+			first = cmd
+		}
+	}
+	return first
 }
 
 func (f *Fake) getLogEvents(op string, b map[string]any) (any, *APIError) {
