@@ -54,7 +54,8 @@ func New(cfg aws.Config, out io.Writer, opts ...Option) *Engine {
 type Settings struct {
 	// PollInterval between DescribeServices/DescribeTasks calls (default 5 s).
 	PollInterval time.Duration `json:"pollInterval"`
-	// Timeout for the migration task and for the roll (and again for a roll-back) (default 15 min).
+	// Timeout for each one-off task (the migration and Input.Before's) and for the roll (and again for
+	// a roll-back) (default 15 min).
 	Timeout time.Duration `json:"timeout"`
 	// MaxFailedTasks of our revision that stopped with an error before we call the roll failed (default 3).
 	MaxFailedTasks int `json:"maxFailedTasks"`
@@ -80,7 +81,7 @@ func (s Settings) withDefaults() Settings {
 
 // Migration configures the one-off migration task.
 type Migration struct {
-	// Skip runs no migration task.
+	// Skip runs no migration task (the one-offs of Input.Before still run).
 	Skip bool `json:"skip,omitempty"`
 	// Command overrides the container's command (default DefaultMigrationCommand).
 	Command []string `json:"command,omitempty"`
