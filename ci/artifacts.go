@@ -34,7 +34,7 @@ func (s *syncBuffer) String() string {
 }
 
 // collectArtifacts gathers what a dry-run produced into one directory.
-func collectArtifacts(ctx context.Context, d *deployment, report, progress string, reg *localPublisher) (*dagger.Directory, error) {
+func collectArtifacts(ctx context.Context, d *deployment, report, progress string, reg *emulatedECR) (*dagger.Directory, error) {
 	dir, err := scratchDir("artifacts-")
 	if err != nil {
 		return nil, err
@@ -88,8 +88,8 @@ func collectArtifacts(ctx context.Context, d *deployment, report, progress strin
 		}
 	}
 	out := dag.Directory().WithDirectory("/", hostDir(dir)).WithDirectory("bundle", hostDir(d.bundle))
-	if d.imageTar != "" {
-		out = out.WithFile("image.tar", hostFile(d.imageTar))
+	if reg != nil && reg.layout != "" {
+		out = out.WithDirectory("image", hostDir(reg.layout))
 	}
 	return out, nil
 }

@@ -366,6 +366,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg arm64", err))
 				}
 			}
+			var sourceUrl string
+			if inputArgs["sourceUrl"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sourceUrl"]), &sourceUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sourceUrl", err))
+				}
+			}
 			var who string
 			if inputArgs["who"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["who"]), &who)
@@ -387,7 +394,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg lockTimeout", err))
 				}
 			}
-			return (*Bookme).Deploy(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, allowDirty, arm64, who, runUrl, lockTimeout)
+			var planFile *dagger.File
+			if inputArgs["planFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["planFile"]), &planFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg planFile", err))
+				}
+			}
+			return (*Bookme).Deploy(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, allowDirty, arm64, sourceUrl, who, runUrl, lockTimeout, planFile)
 		case "DryRun":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -429,6 +443,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repeat", err))
 				}
 			}
+			var planFile bool
+			if inputArgs["planFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["planFile"]), &planFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg planFile", err))
+				}
+			}
 			var redisAuthToken *dagger.Secret
 			if inputArgs["redisAuthToken"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
@@ -443,7 +464,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
 				}
 			}
-			return (*Bookme).DryRun(&parent, ctx, source, env, providerMirror, gitSha, repeat, redisAuthToken, awsSecretAccessKey)
+			return (*Bookme).DryRun(&parent, ctx, source, env, providerMirror, gitSha, repeat, planFile, redisAuthToken, awsSecretAccessKey)
 		case "DryRunArtifacts":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -485,6 +506,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repeat", err))
 				}
 			}
+			var planFile bool
+			if inputArgs["planFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["planFile"]), &planFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg planFile", err))
+				}
+			}
 			var redisAuthToken *dagger.Secret
 			if inputArgs["redisAuthToken"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
@@ -499,7 +527,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
 				}
 			}
-			return (*Bookme).DryRunArtifacts(&parent, ctx, source, env, providerMirror, gitSha, repeat, redisAuthToken, awsSecretAccessKey)
+			return (*Bookme).DryRunArtifacts(&parent, ctx, source, env, providerMirror, gitSha, repeat, planFile, redisAuthToken, awsSecretAccessKey)
 		case "Invalidate":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -737,7 +765,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg detailedExitcode", err))
 				}
 			}
-			return (*Bookme).Plan(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, detailedExitcode)
+			var format string
+			if inputArgs["format"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["format"]), &format)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg format", err))
+				}
+			}
+			return (*Bookme).Plan(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, detailedExitcode, format)
 		case "PublishApi":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -807,6 +842,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg arm64", err))
 				}
 			}
+			var sourceUrl string
+			if inputArgs["sourceUrl"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sourceUrl"]), &sourceUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sourceUrl", err))
+				}
+			}
 			var dryRun bool
 			if inputArgs["dryRun"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
@@ -814,7 +856,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
 				}
 			}
-			return (*Bookme).PublishApi(&parent, ctx, source, repository, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, gitSha, allowDirty, arm64, dryRun)
+			return (*Bookme).PublishApi(&parent, ctx, source, repository, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, gitSha, allowDirty, arm64, sourceUrl, dryRun)
 		case "Roll":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)

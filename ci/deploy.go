@@ -21,6 +21,7 @@ import (
 	"bookme-deploy/core/envfile"
 	"bookme-deploy/core/lock"
 	"bookme-deploy/core/pipeline"
+	"bookme-deploy/core/planfile"
 	"bookme-deploy/core/record"
 	"bookme-deploy/core/registry"
 	"bookme-deploy/core/release"
@@ -54,17 +55,23 @@ type deployment struct {
 	planOnly bool
 	// plans collects each step's plan text in plan-only mode.
 	plans map[string]string
+	// prints collects the fingerprint of every part's plan (plan and deploy alike).
+	prints *planfile.File
+	// planned, when set (deploy --plan-file), is the reviewed plan: a part whose fingerprint differs
+	// is refused before it is applied.
+	planned *planfile.File
 
 	mu       sync.Mutex
 	base     *stack.Base
 	backend  *stack.Backend
 	frontend *stack.Frontend
 	image    string
-	bundle   string // local path of the exported bundle
-	imageTar string // local path of the pushed image (emulated registry only)
-	held     *lock.Lock
-	rec      *record.Record
-	stats    deployStats
+	// dbAppUser is the application's database role (the env file's POSTGRES_USER).
+	dbAppUser string
+	bundle    string // local path of the exported bundle
+	held      *lock.Lock
+	rec       *record.Record
+	stats     deployStats
 	// pendingPaths are the release's changed paths, for the invalidation.
 	pendingPaths []string
 }
@@ -95,6 +102,26 @@ func newRunID() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}
+
+// part records a part's fingerprint and, under --plan-file, refuses it when it drifted from the
+// reviewed plan. Call it after planning the part and before applying it.
+func (d *deployment) part(name, fingerprint, summary string) error {
+	if d.prints == nil {
+		d.mu.Lock()
+		if d.prints == nil {
+			d.prints = planfile.New(d.env, d.gitSHA, time.Now())
+		}
+		d.mu.Unlock()
+	}
+	d.prints.Set(name, fingerprint, summary)
+	if d.planned == nil {
+		return nil
+	}
+	if err := d.planned.Verify(name, fingerprint, summary); err != nil {
+		return fmt.Errorf("%w (%s not applied)", err, name)
+	}
+	return nil
 }
 
 func (d *deployment) logf(format string, a ...any) {
@@ -160,7 +187,9 @@ func (d *deployment) stepLock(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	d.mu.Lock()
 	d.held = l
+	d.mu.Unlock()
 	return "s3://" + d.tofu.stateBucket + "/" + d.lockOptions().Key, nil
 }
 
@@ -244,6 +273,9 @@ func (d *deployment) tofuApply(ctx context.Context, name string, vars map[string
 	d.stats.TofuResourceChange += len(run.Summary.Changes)
 	d.mu.Unlock()
 	d.logf("%s plan: %s", name, firstLine(run.Summary.Text()))
+	if err := d.part("tofu-"+name, run.Summary.Hash, firstLine(run.Summary.Text())); err != nil {
+		return nil, "", err
+	}
 	out, err := d.tofu.apply(ctx, run)
 	if err != nil {
 		return nil, "", err
@@ -269,6 +301,9 @@ func (d *deployment) stepEnvFile(ctx context.Context) (string, error) {
 	}
 	plan, err := envfile.PlanPush(ctx, d.s3, envfile.PushInput{Bucket: d.base.ConfigBucket, Environment: d.env, Rendered: rendered})
 	if err != nil {
+		return "", err
+	}
+	if err := d.part(planfile.PartEnvFile, rendered.SHA256, envFileSummary(rendered)); err != nil {
 		return "", err
 	}
 	res, err := envfile.ApplyPush(ctx, d.s3, plan, d.out)
@@ -303,6 +338,9 @@ func (d *deployment) renderEnvFile(ctx context.Context) (*envfile.Rendered, erro
 		return nil, fmt.Errorf("env file: service-config/api/%s.inputs.json: %w", d.env, err)
 	}
 	b, f := d.base, d.frontend
+	d.mu.Lock()
+	d.dbAppUser = outputs["db_app_user"]
+	d.mu.Unlock()
 	for k, v := range map[string]string{
 		"region": b.Region, "db_host": b.DBHost, "db_port": fmt.Sprint(b.DBPort), "db_name": b.DBName,
 		"static_bucket": b.StaticBucket, "static_bucket_domain_name": b.StaticBucketDomainName,
@@ -327,9 +365,14 @@ func (d *deployment) stepRollout(ctx context.Context) (string, error) {
 	if d.emulated {
 		settings.PollInterval = time.Second
 	}
+	bootstrap, err := d.dbBootstrapTask()
+	if err != nil {
+		return "", err
+	}
 	plan, err := eng.Plan(ctx, rollout.Input{
 		Cluster: b.ClusterName, API: b.APIServiceName, Workers: []string{b.WorkerServiceName},
 		Container: b.APIContainerName, Image: d.image, GitSHA: d.gitSHA,
+		Before:    []rollout.OneOff{bootstrap},
 		Migration: rollout.Migration{Family: b.MigrateTaskFamily}, Settings: settings,
 	})
 	if err != nil {
@@ -349,7 +392,14 @@ func (d *deployment) stepRollout(ctx context.Context) (string, error) {
 	if res.NoOp {
 		return "no-op: services already run " + d.image, nil
 	}
-	return fmt.Sprintf("%d revisions registered, services rolled to %s", len(res.Revisions), d.image), nil
+	var ran []string
+	for _, o := range res.Before {
+		ran = append(ran, o.Name)
+	}
+	if res.Migration != nil {
+		ran = append(ran, "migration")
+	}
+	return fmt.Sprintf("ran %s; %d revisions registered, services rolled to %s", strings.Join(ran, ", "), len(res.Revisions), d.image), nil
 }
 
 func (d *deployment) stepBuildClient(ctx context.Context) (string, error) {
@@ -374,6 +424,9 @@ func (d *deployment) stepRelease(ctx context.Context) (string, error) {
 		Rules: rules, Progress: d.out,
 	})
 	if err != nil {
+		return "", err
+	}
+	if err := d.part(planfile.PartRelease, plan.Digest, bundleSummary(plan)); err != nil {
 		return "", err
 	}
 	res, err := release.Apply(ctx, plan)

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"bookme-deploy/core/emulator"
+	"bookme-deploy/core/registry"
 
 	"dagger/bookme/internal/dagger"
 )
@@ -21,11 +22,17 @@ import (
 // motoImage is the AWS emulator the dry-run deploys to.
 const motoImage = "motoserver/moto:5"
 
+// dryRunSourceURL is the image's org.opencontainers.image.source in the rehearsal (a placeholder:
+// the rehearsal reads no git remote).
+const dryRunSourceURL = "https://example.com/book_me.git"
+
 // DryRun rehearses the whole deploy locally, touching no real AWS account and needing no
-// credentials: moto runs as a Dagger service and stands in for AWS, a registry served by this module
-// stands in for ECR, and OpenTofu, the image build, the env file, the migration and roll, the SPA
-// release and the invalidation all run for real against them. Then it deploys the same commit a
-// second time, which must change nothing, checks the emulated account and prints the summaries.
+// credentials: moto runs as a Dagger service and stands in for AWS, a registry:2 service (with
+// moto's ECR token as its password) stands in for ECR's storage, and OpenTofu, the image build and
+// push, the env file, the DB bootstrap and migration tasks, the roll, the SPA release and the
+// invalidation all run for real against them. Then it deploys the same commit a second time, which
+// must change nothing, while a concurrent deploy must be refused by the lock; saves a plan and
+// deploys it with --plan-file; checks the emulated account and prints the summaries.
 //
 // +cache="never"
 func (m *Bookme) DryRun(
@@ -43,9 +50,13 @@ func (m *Bookme) DryRun(
 	// Commit to label the release with; default: a content hash of the source.
 	// +optional
 	gitSha string,
-	// Deploy a second time and check that it changes nothing.
+	// Deploy a second time and check that it changes nothing (and that a concurrent deploy is
+	// refused by the lock meanwhile).
 	// +default=true
 	repeat bool,
+	// After the repeat, save a plan (`plan --format json`) and deploy it with --plan-file.
+	// +default=true
+	planFile bool,
 	// Redis AUTH token to rehearse with; default: a random one.
 	// +optional
 	redisAuthToken *dagger.Secret,
@@ -53,7 +64,7 @@ func (m *Bookme) DryRun(
 	// +optional
 	awsSecretAccessKey *dagger.Secret,
 ) (string, error) {
-	o, err := m.dryRun(ctx, source, env, providerMirror, gitSha, repeat, redisAuthToken, awsSecretAccessKey)
+	o, err := m.dryRun(ctx, source, env, providerMirror, gitSha, repeat, planFile, redisAuthToken, awsSecretAccessKey)
 	if err != nil {
 		return "", err
 	}
@@ -80,9 +91,13 @@ func (m *Bookme) DryRunArtifacts(
 	// Commit to label the release with; default: a content hash of the source.
 	// +optional
 	gitSha string,
-	// Deploy a second time and check that it changes nothing.
+	// Deploy a second time and check that it changes nothing (and that a concurrent deploy is
+	// refused by the lock meanwhile).
 	// +default=true
 	repeat bool,
+	// After the repeat, save a plan (`plan --format json`) and deploy it with --plan-file.
+	// +default=true
+	planFile bool,
 	// Redis AUTH token to rehearse with; default: a random one.
 	// +optional
 	redisAuthToken *dagger.Secret,
@@ -90,7 +105,7 @@ func (m *Bookme) DryRunArtifacts(
 	// +optional
 	awsSecretAccessKey *dagger.Secret,
 ) (*dagger.Directory, error) {
-	o, err := m.dryRun(ctx, source, env, providerMirror, gitSha, repeat, redisAuthToken, awsSecretAccessKey)
+	o, err := m.dryRun(ctx, source, env, providerMirror, gitSha, repeat, planFile, redisAuthToken, awsSecretAccessKey)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +118,7 @@ type dryRunOutcome struct {
 }
 
 func (m *Bookme) dryRun(ctx context.Context, source *dagger.Directory, env string, providerMirror *dagger.Directory,
-	gitSha string, repeat bool, redisAuthToken, awsSecretAccessKey *dagger.Secret) (*dryRunOutcome, error) {
+	gitSha string, repeat, planFile bool, redisAuthToken, awsSecretAccessKey *dagger.Secret) (*dryRunOutcome, error) {
 	start := time.Now()
 	if gitSha == "" {
 		id, err := source.Digest(ctx)
@@ -156,10 +171,16 @@ func (m *Bookme) dryRun(ctx context.Context, source *dagger.Directory, env strin
 	if err := emulator.Prepare(ctx, cfg, s3c, account); err != nil {
 		return nil, err
 	}
-	reg, err := startLocalRegistry()
+	// ECR's API is moto's; its image storage is a registry service with the token moto issues.
+	ecrCreds, err := registry.Auth(ctx, newECR(cfg))
 	if err != nil {
 		return nil, err
 	}
+	reg, err := startEmulatedECR(ctx, runID, ecrCreds)
+	if err != nil {
+		return nil, err
+	}
+	defer reg.svc.Stop(context.WithoutCancel(ctx))
 	encryption := dag.SetSecret("dry-run-state-encryption", stateEncryption(fakeToken()))
 	mk := func() *deployment {
 		id := newRunID()
@@ -170,7 +191,7 @@ func (m *Bookme) dryRun(ctx context.Context, source *dagger.Directory, env strin
 				secretVars: map[string]*dagger.Secret{"redis_auth_token": redisAuthToken},
 				encryption: encryption, runID: id},
 			repo: source, api: source.Directory("examples/bookme/api"), client: source.Directory("examples/bookme/frontend"),
-			publish: reg, out: out, emulated: true, lockWait: time.Minute,
+			publish: ecrPublisher{emulated: reg, sourceURL: dryRunSourceURL}, out: out, emulated: true, lockWait: time.Minute,
 		}
 	}
 
@@ -184,8 +205,17 @@ func (m *Bookme) dryRun(ctx context.Context, source *dagger.Directory, env strin
 	}
 	if repeat {
 		second := mk()
+		rival := make(chan error, 1)
+		var rivalLine string
+		go func() {
+			var err error
+			rivalLine, err = rehearseConcurrent(ctx, second, mk)
+			rival <- err
+		}()
 		t0 := time.Now()
 		rep2, err := second.run(ctx)
+		noOp := time.Since(t0)
+		rivalErr := <-rival
 		fmt.Fprintf(&b, "## Second deploy of the same commit (must change nothing)\n\n```\n%s```\n%s\n\n", rep2.Text(), second.stats.text())
 		if err != nil {
 			return nil, fmt.Errorf("dry-run: second deploy: %w\n%s", err, b.String())
@@ -193,7 +223,18 @@ func (m *Bookme) dryRun(ctx context.Context, source *dagger.Directory, env strin
 		if !second.stats.noOp() {
 			return nil, fmt.Errorf("dry-run: the second deploy of the same commit changed something: %s\n%s", second.stats.text(), b.String())
 		}
-		fmt.Fprintf(&b, "Second deploy: no-op in %s.\n\n", time.Since(t0).Round(time.Second))
+		fmt.Fprintf(&b, "Second deploy: no-op in %s.\n\n", noOp.Round(time.Second))
+		if rivalErr != nil {
+			return nil, fmt.Errorf("dry-run: %w\n%s", rivalErr, b.String())
+		}
+		b.WriteString(rivalLine)
+		if planFile {
+			text, _, err := rehearsePlanFile(ctx, mk, noOp)
+			b.WriteString(text)
+			if err != nil {
+				return nil, fmt.Errorf("%w\n%s", err, b.String())
+			}
+		}
 	}
 	verify, err := verifyAccount(ctx, first)
 	b.WriteString(verify)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"bookme-deploy/core/planfile"
+
 	"dagger/bookme/internal/dagger"
 )
 
@@ -55,6 +57,9 @@ func (m *Bookme) Deploy(
 	// Also build linux/arm64 (Graviton Fargate) into one multi-arch image.
 	// +optional
 	arm64 bool,
+	// Repository URL for the image's org.opencontainers.image.source label.
+	// +optional
+	sourceUrl string,
 	// Who deploys (recorded in the lock and the deploy record); default: $GITHUB_ACTOR or "local".
 	// +optional
 	who string,
@@ -64,13 +69,39 @@ func (m *Bookme) Deploy(
 	// How long to wait for another deploy's lock.
 	// +default="10m"
 	lockTimeout string,
+	// A plan saved with `plan --format json`: deploy exactly that, and refuse (before changing
+	// anything) when any part drifted since — another commit, a changed OpenTofu state, another
+	// image, env file or bundle.
+	// +optional
+	planFile *dagger.File,
 ) (string, error) {
+	var planned *planfile.File
+	if planFile != nil {
+		data, err := planFile.Contents(ctx)
+		if err != nil {
+			return "", fmt.Errorf("--plan-file: %w", err)
+		}
+		if planned, err = planfile.Parse([]byte(data)); err != nil {
+			return "", err
+		}
+	}
 	d, err := m.realDeployment(ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken,
 		stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, allowDirty, who, runUrl, lockTimeout)
 	if err != nil {
 		return "", err
 	}
-	d.publish = ecrPublisher{arm64: arm64}
+	d.publish = ecrPublisher{arm64: arm64, sourceURL: sourceUrl}
+	if planned != nil {
+		check, err := m.realDeployment(ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken,
+			stateBucket, stateEncryption, redisAuthToken, providerMirror, d.gitSHA, true, "plan", "", "0s")
+		if err != nil {
+			return "", err
+		}
+		if err := preflight(ctx, check, planned); err != nil {
+			return "", err
+		}
+		d.planned = planned
+	}
 	rep, err := d.run(ctx)
 	summary := d.rec.Markdown() + "\n```\n" + rep.Text() + "```\n"
 	if err != nil {
@@ -119,7 +150,14 @@ func (m *Bookme) Plan(
 	// Fail (non-zero) when OpenTofu would change anything: drift detection.
 	// +optional
 	detailedExitcode bool,
+	// markdown (for people and PR comments) or json: the plan file `deploy --plan-file` takes
+	// (write it with `-o plan.json`).
+	// +default="markdown"
+	format string,
 ) (string, error) {
+	if format != "markdown" && format != "json" {
+		return "", fmt.Errorf("--format %q: want markdown or json", format)
+	}
 	d, err := m.realDeployment(ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken,
 		stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, true, "plan", "", "0s")
 	if err != nil {
@@ -133,6 +171,14 @@ func (m *Bookme) Plan(
 	}
 	if detailedExitcode && d.stats.TofuResourceChange > 0 {
 		return "", fmt.Errorf("drift: OpenTofu would change %d resources\n\n%s", d.stats.TofuResourceChange, text)
+	}
+	if format == "json" {
+		d.prints.Text = text
+		data, err := d.prints.JSON()
+		if err != nil {
+			return "", err
+		}
+		return string(data) + "\n", nil
 	}
 	return text, nil
 }
@@ -198,4 +244,25 @@ func (m *Bookme) realDeployment(ctx context.Context, source *dagger.Directory, e
 		repo: source, api: source.Directory("examples/bookme/api"), client: source.Directory("examples/bookme/frontend"),
 		out: os.Stderr, lockWait: wait,
 	}, nil
+}
+
+// preflight plans everything again, read-only, and refuses when any part differs from the reviewed
+// plan: then nothing has been changed (not even the lock taken).
+func preflight(ctx context.Context, check *deployment, planned *planfile.File) error {
+	if err := planned.CheckTarget(check.env, check.gitSHA); err != nil {
+		return err
+	}
+	check.planOnly = true
+	rep := runPlan(ctx, check)
+	if err := rep.Err(); err != nil {
+		return fmt.Errorf("--plan-file: planning again to compare failed (nothing was changed): %w\n%s", err, rep.Text())
+	}
+	if check.prints == nil {
+		return fmt.Errorf("--plan-file: planning again produced no fingerprints (nothing was changed)")
+	}
+	if err := planned.Compare(check.prints).Err(); err != nil {
+		return fmt.Errorf("--plan-file: %w. Nothing was changed", err)
+	}
+	fmt.Fprintf(check.out, "plan file: every part matches the reviewed plan (%s)\n", strings.Join(planfile.Parts, ", "))
+	return nil
 }

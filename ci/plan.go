@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -10,6 +12,7 @@ import (
 	"bookme-deploy/core/cdn"
 	"bookme-deploy/core/envfile"
 	"bookme-deploy/core/pipeline"
+	"bookme-deploy/core/planfile"
 	"bookme-deploy/core/registry"
 	"bookme-deploy/core/release"
 	"bookme-deploy/core/rollout"
@@ -26,7 +29,7 @@ func (d *deployment) planSteps() []pipeline.Step {
 		{Name: "plan-image", After: []string{"plan-base"}, Run: d.planImage},
 		{Name: "plan-env-file", After: []string{"plan-base", "plan-frontend"}, Run: d.planEnvFile},
 		{Name: "plan-backend", After: []string{"plan-base"}, Run: d.planTofuBackend},
-		{Name: "plan-rollout", After: []string{"plan-backend", "plan-image"}, Run: d.planRollout},
+		{Name: "plan-rollout", After: []string{"plan-backend", "plan-image", "plan-env-file"}, Run: d.planRollout},
 		{Name: "build-client", After: []string{"plan-frontend"}, Run: d.stepBuildClient},
 		{Name: "plan-release", After: []string{"build-client"}, Run: d.planRelease},
 	}
@@ -58,6 +61,9 @@ func (d *deployment) planTofu(ctx context.Context, name string, vars map[string]
 		return nil, "", err
 	}
 	d.addPlan("plan-"+name, run.Summary.Text()+"plan hash "+run.Summary.Hash)
+	if err := d.part("tofu-"+name, run.Summary.Hash, firstLine(run.Summary.Text())); err != nil {
+		return nil, "", err
+	}
 	d.mu.Lock()
 	d.stats.TofuResourceChange += len(run.Summary.Changes)
 	d.mu.Unlock()
@@ -122,6 +128,9 @@ func (d *deployment) planImage(ctx context.Context) (string, error) {
 		return "", err
 	}
 	d.addPlan("plan-image", plan.Text())
+	if err := d.part(planfile.PartImage, imageFingerprint(plan), imageSummary(plan)); err != nil {
+		return "", err
+	}
 	if plan.Reuse {
 		d.image = plan.Ref
 		return "reuse " + plan.Ref, nil
@@ -139,6 +148,9 @@ func (d *deployment) planEnvFile(ctx context.Context) (string, error) {
 		return "", err
 	}
 	d.addPlan("plan-env-file", plan.Text())
+	if err := d.part(planfile.PartEnvFile, rendered.SHA256, envFileSummary(rendered)); err != nil {
+		return "", err
+	}
 	return firstLine(plan.Text()), nil
 }
 
@@ -149,9 +161,14 @@ func (d *deployment) planRollout(ctx context.Context) (string, error) {
 	}
 	b := d.backend
 	eng := rollout.New(d.cfg, d.out)
+	bootstrap, err := d.dbBootstrapTask()
+	if err != nil {
+		return "", err
+	}
 	plan, err := eng.Plan(ctx, rollout.Input{
 		Cluster: b.ClusterName, API: b.APIServiceName, Workers: []string{b.WorkerServiceName},
 		Container: b.APIContainerName, Image: d.image, GitSHA: d.gitSHA,
+		Before:    []rollout.OneOff{bootstrap},
 		Migration: rollout.Migration{Family: b.MigrateTaskFamily},
 	})
 	if err != nil {
@@ -176,5 +193,35 @@ func (d *deployment) planRelease(ctx context.Context) (string, error) {
 		return "", err
 	}
 	d.addPlan("plan-release", plan.Text()+"\n"+inv.Text())
+	if err := d.part(planfile.PartRelease, plan.Digest, bundleSummary(plan)); err != nil {
+		return "", err
+	}
 	return firstLine(plan.Text()), nil
+}
+
+// imageFingerprint is the image decision: reuse this digest, or build and push this tag.
+func imageFingerprint(p *registry.PublishPlan) string {
+	return fingerprint(imageSummary(p))
+}
+
+func imageSummary(p *registry.PublishPlan) string {
+	if p.Reuse {
+		return "reuse " + p.Ref
+	}
+	return "build and push " + p.TagRef
+}
+
+// envFileSummary names the keys only: values never enter a plan file.
+func envFileSummary(r *envfile.Rendered) string {
+	return fmt.Sprintf("%d keys, %d secret references", len(r.Keys), len(r.Secrets))
+}
+
+func bundleSummary(p *release.Plan) string {
+	digest := strings.TrimPrefix(p.Digest, "sha256:")
+	return "bundle " + digest[:min(12, len(digest))]
+}
+
+func fingerprint(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "sha256:" + hex.EncodeToString(sum[:])
 }

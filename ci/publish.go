@@ -3,19 +3,19 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log"
-	"net"
-	"net/http"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	gcrregistry "github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"golang.org/x/crypto/bcrypt"
 
+	"bookme-deploy/core/planfile"
 	"bookme-deploy/core/registry"
 
 	"dagger/bookme/internal/dagger"
@@ -31,6 +31,8 @@ type ecrPublisher struct {
 	// arm64 adds a linux/arm64 variant (Graviton Fargate); the push is then one multi-arch index.
 	arm64     bool
 	sourceURL string
+	// emulated, when set, is the rehearsal's registry standing in for ECR's storage.
+	emulated *emulatedECR
 }
 
 func (p ecrPublisher) publish(ctx context.Context, d *deployment, repository string) (string, bool, string, error) {
@@ -45,6 +47,9 @@ func (p ecrPublisher) publish(ctx context.Context, d *deployment, repository str
 		return "", false, "", err
 	}
 	d.logf("%s", strings.TrimRight(plan.Text(), "\n"))
+	if err := d.part(planfile.PartImage, imageFingerprint(plan), imageSummary(plan)); err != nil {
+		return "", false, "", err
+	}
 	if plan.Reuse {
 		return plan.Ref, false, "reused " + plan.Ref, nil
 	}
@@ -53,18 +58,28 @@ func (p ecrPublisher) publish(ctx context.Context, d *deployment, repository str
 		return "", false, "", err
 	}
 	password := dag.SetSecret("ecr-password-"+d.runID, creds.Password)
-	amd := apiImage(d.api, d.gitSHA, p.sourceURL, "linux/amd64")
+	amd := apiImage(d.repo, d.api, d.gitSHA, p.sourceURL, "linux/amd64")
 	opts := dagger.ContainerPublishOpts{}
 	if p.arm64 {
-		opts.PlatformVariants = []*dagger.Container{apiImage(d.api, d.gitSHA, p.sourceURL, "linux/arm64")}
+		opts.PlatformVariants = []*dagger.Container{apiImage(d.repo, d.api, d.gitSHA, p.sourceURL, "linux/arm64")}
 	}
-	published, err := amd.WithRegistryAuth(creds.Registry, creds.Username, password).Publish(ctx, plan.TagRef, opts)
+	host, target := creds.Registry, plan.TagRef
+	if p.emulated != nil {
+		host, target = emulatedPushHost, p.emulated.pushTarget(plan)
+		amd = amd.WithServiceBinding("localhost", p.emulated.svc)
+	}
+	published, err := amd.WithRegistryAuth(host, creds.Username, password).Publish(ctx, target, opts)
 	if err != nil {
 		return "", false, "", fmt.Errorf("image: push %s: %w", plan.TagRef, err)
 	}
 	_, digest, ok := strings.Cut(published, "@")
 	if !ok {
 		return "", false, "", fmt.Errorf("image: the engine returned %q without a digest", published)
+	}
+	if p.emulated != nil {
+		if err := p.emulated.record(ctx, ecrc, plan, digest, creds); err != nil {
+			return "", false, "", err
+		}
 	}
 	ref, err := registry.WithDigest(plan.RepositoryURI, digest)
 	if err != nil {
@@ -73,80 +88,119 @@ func (p ecrPublisher) publish(ctx context.Context, d *deployment, repository str
 	return ref, true, "pushed " + ref, nil
 }
 
-// apiImage is the production image with its OCI labels.
-func apiImage(src *dagger.Directory, gitSHA, sourceURL string, platform dagger.Platform) *dagger.Container {
-	return (&Bookme{}).BuildApi(src, gitSHA, sourceURL, platform).
-		WithLabel("org.opencontainers.image.created", time.Now().UTC().Format(time.RFC3339))
+// apiImage is the production image with its OCI labels and annotations, and the database
+// bootstrap command (run as a one-off task before the migration).
+func apiImage(repo, api *dagger.Directory, gitSHA, sourceURL string, platform dagger.Platform) *dagger.Container {
+	created := time.Now().UTC().Format(time.RFC3339)
+	ctr := (&Bookme{}).BuildApi(api, gitSHA, sourceURL, platform).
+		WithFile(dbBootstrapPath, dbBootstrapBinary(repo, platform)).
+		WithLabel("org.opencontainers.image.created", created).
+		WithAnnotation("org.opencontainers.image.created", created)
+	if gitSHA != "" {
+		ctr = ctr.WithAnnotation("org.opencontainers.image.revision", gitSHA)
+	}
+	if sourceURL != "" {
+		ctr = ctr.WithAnnotation("org.opencontainers.image.source", sourceURL)
+	}
+	return ctr
 }
 
-// localPublisher stands in for ECR in the emulated account (moto's ECR stores no images): a real OCI
-// registry served from this module's process, for the length of one dry-run. The ECR repository must
-// still exist in the emulated account; the image reference keeps its repository URI.
-type localPublisher struct {
-	host string // 127.0.0.1:port
+// emulatedECR stands in for ECR's image storage in the rehearsal (moto keeps only ECR's API): a
+// registry:2 service the engine pushes to with the same WithRegistryAuth + Publish as for ECR. Its
+// htpasswd holds the credentials moto's GetAuthorizationToken hands out, so the push is refused
+// without them. After a push the manifest is read back and recorded in moto's ECR (PutImage), so
+// DescribeImages finds the tag and the next deploy of the commit reuses the image, as with ECR.
+type emulatedECR struct {
+	svc *dagger.Service
+	// endpoint is the service's host:port as this module's process reaches it.
+	endpoint string
+	// layout is an OCI image layout of the last image pushed, read back from the registry.
+	layout string
 }
 
-func startLocalRegistry() (*localPublisher, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// registryImage is the registry the rehearsal pushes to (Docker's distribution registry; the test
+// harness serves a look-alike).
+const registryImage = "registry:2"
+
+// emulatedPushHost is the name the engine pushes to: the registry service is bound under the alias
+// localhost, which the engine speaks plain HTTP to (a service has no trusted certificate).
+const emulatedPushHost = "localhost:5000"
+
+// startEmulatedECR starts the registry service with htpasswd authentication for creds.
+func startEmulatedECR(ctx context.Context, runID string, creds *registry.Credentials) (*emulatedECR, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(creds.Password), bcrypt.MinCost)
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: gcrregistry.New(gcrregistry.Logger(log.New(io.Discard, "", 0)))}
-	go func() { _ = srv.Serve(l) }()
-	return &localPublisher{host: l.Addr().String()}, nil
+	htpasswd := dag.SetSecret("emulated-ecr-htpasswd-"+runID, creds.Username+":"+string(hash)+"\n")
+	svc, err := dag.Container().From(registryImage).
+		WithMountedSecret("/auth/htpasswd", htpasswd).
+		WithEnvVariable("REGISTRY_AUTH", "htpasswd").
+		WithEnvVariable("REGISTRY_AUTH_HTPASSWD_REALM", "bookme-dry-run").
+		WithEnvVariable("REGISTRY_AUTH_HTPASSWD_PATH", "/auth/htpasswd").
+		WithEnvVariable("BOOKME_RUN", runID).
+		WithExposedPort(5000).
+		AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true}).Start(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("start the emulated registry (%s): %w", registryImage, err)
+	}
+	endpoint, err := svc.Endpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &emulatedECR{svc: svc, endpoint: endpoint}, nil
 }
 
-func (p *localPublisher) publish(ctx context.Context, d *deployment, repository string) (string, bool, string, error) {
-	dockerfile, err := d.api.File("Dockerfile").Contents(ctx)
+// pushTarget is where the engine pushes plan's image in the emulated registry.
+func (e *emulatedECR) pushTarget(plan *registry.PublishPlan) string {
+	return emulatedPushHost + "/" + plan.Repository + ":" + plan.Tag
+}
+
+// record reads the pushed manifest back (go-containerregistry, from this module's process), checks
+// its digest, keeps the image as an OCI layout and records the manifest under the tag in moto's ECR.
+func (e *emulatedECR) record(ctx context.Context, ecrc *ecr.Client, plan *registry.PublishPlan, digest string, creds *registry.Credentials) error {
+	ref, err := name.ParseReference(e.endpoint+"/"+plan.Repository+"@"+digest, name.Insecure)
 	if err != nil {
-		return "", false, "", fmt.Errorf("image: the API source has no Dockerfile: %w", err)
+		return err
 	}
-	if err := registry.CheckProductionStage([]byte(dockerfile)); err != nil {
-		return "", false, "", err
-	}
-	repo, err := registry.Repository(ctx, newECR(d.cfg), repository)
+	auth := authn.FromConfig(authn.AuthConfig{Username: creds.Username, Password: creds.Password})
+	desc, err := remote.Get(ref, remote.WithContext(ctx), remote.WithAuth(auth))
 	if err != nil {
-		return "", false, "", err
+		return fmt.Errorf("image: read back %s from the emulated registry: %v", plan.Repository+"@"+digest, err)
 	}
-	tag, err := registry.Tag(d.gitSHA, false)
+	if desc.Digest.String() != digest {
+		return fmt.Errorf("image: the emulated registry serves %s for the digest the engine pushed (%s)", desc.Digest, digest)
+	}
+	img, err := desc.Image()
 	if err != nil {
-		return "", false, "", err
-	}
-	local := p.host + "/" + repo.Name + ":" + tag
-	if digest, err := registry.RemoteDigest(ctx, local, nil); err == nil {
-		ref, err := registry.WithDigest(repo.URI, digest)
-		if err != nil {
-			return "", false, "", err
-		}
-		return ref, false, "reused " + ref + " (tag " + tag + " already in the registry)", nil
+		return err
 	}
 	dir, err := scratchDir("image-")
 	if err != nil {
-		return "", false, "", err
+		return err
 	}
-	tarPath := filepath.Join(dir, "api.tar")
-	if _, err := apiImage(d.api, d.gitSHA, "", "linux/amd64").AsTarball().Export(ctx, tarPath); err != nil {
-		return "", false, "", fmt.Errorf("image: build: %w", err)
-	}
-	img, err := tarball.ImageFromPath(tarPath, nil)
+	lp, err := layout.Write(dir, empty.Index)
 	if err != nil {
-		return "", false, "", fmt.Errorf("image: read the built image: %w", err)
+		return err
 	}
-	r, err := name.ParseReference(local)
+	if err := lp.AppendImage(img); err != nil {
+		return fmt.Errorf("image: keep the pushed image: %w", err)
+	}
+	e.layout = dir
+	_, err = ecrc.PutImage(ctx, &ecr.PutImageInput{
+		RepositoryName: aws.String(plan.Repository), ImageTag: aws.String(plan.Tag),
+		ImageManifest: aws.String(string(desc.Manifest)), ImageManifestMediaType: aws.String(string(desc.MediaType)),
+		ImageDigest: aws.String(digest),
+	})
 	if err != nil {
-		return "", false, "", err
+		return fmt.Errorf("image: record %s in the emulated ECR: %w", plan.TagRef, err)
 	}
-	d.imageTar = tarPath
-	if err := remote.Write(r, img, remote.WithContext(ctx)); err != nil {
-		return "", false, "", fmt.Errorf("image: push %s: %w", local, err)
-	}
-	digest, err := img.Digest()
+	got, found, err := registry.DigestForTag(ctx, ecrc, plan.Repository, plan.Tag)
 	if err != nil {
-		return "", false, "", err
+		return err
 	}
-	ref, err := registry.WithDigest(repo.URI, digest.String())
-	if err != nil {
-		return "", false, "", err
+	if !found || got != digest {
+		return fmt.Errorf("image: the emulated ECR reports %q for tag %s after recording %s", got, plan.Tag, digest)
 	}
-	return ref, true, "pushed " + ref + " (emulated registry)", nil
+	return nil
 }

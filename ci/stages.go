@@ -277,6 +277,9 @@ func (m *Bookme) PublishApi(
 	// Also build linux/arm64 into one multi-arch image.
 	// +optional
 	arm64 bool,
+	// Repository URL for the org.opencontainers.image.source label (e.g. https://github.com/owner/repo).
+	// +optional
+	sourceUrl string,
 	// Print the plan only.
 	// +optional
 	dryRun bool,
@@ -295,7 +298,7 @@ func (m *Bookme) PublishApi(
 	if len(dirty) > 0 && !allowDirty {
 		return "", fmt.Errorf("the working tree has uncommitted changes (%s); commit them or pass --allow-dirty", strings.Join(dirty, ", "))
 	}
-	d.gitSHA, d.api = gitSha, source.Directory("examples/bookme/api")
+	d.gitSHA, d.repo, d.api = gitSha, source, source.Directory("examples/bookme/api")
 	if dryRun {
 		dockerfile, err := d.api.File("Dockerfile").Contents(ctx)
 		if err != nil {
@@ -307,7 +310,7 @@ func (m *Bookme) PublishApi(
 		}
 		return plan.Text(), nil
 	}
-	ref, _, detail, err := ecrPublisher{arm64: arm64}.publish(ctx, d, repository)
+	ref, _, detail, err := ecrPublisher{arm64: arm64, sourceURL: sourceUrl}.publish(ctx, d, repository)
 	if err != nil {
 		return "", err
 	}
