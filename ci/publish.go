@@ -66,7 +66,7 @@ func (p ecrPublisher) publish(ctx context.Context, d *deployment, repository str
 	host, target := creds.Registry, plan.TagRef
 	if p.emulated != nil {
 		host, target = emulatedPushHost, p.emulated.pushTarget(plan)
-		amd = amd.WithServiceBinding("localhost", p.emulated.svc)
+		opts.RegistryService = p.emulated.svc
 	}
 	published, err := amd.WithRegistryAuth(host, creds.Username, password).Publish(ctx, target, opts)
 	if err != nil {
@@ -122,9 +122,11 @@ type emulatedECR struct {
 // harness serves a look-alike).
 const registryImage = "registry:2"
 
-// emulatedPushHost is the name the engine pushes to: the registry service is bound under the alias
-// localhost, which the engine speaks plain HTTP to (a service has no trusted certificate).
-const emulatedPushHost = "localhost:5000"
+// emulatedPushHost is the address the engine pushes to: Publish's RegistryService option sends it to
+// the registry service, and the name localhost makes the engine speak plain HTTP (a service has no
+// trusted certificate). Port 5001, not the registry's usual 5000: a push that missed the service
+// must fail rather than land in another registry on the engine's own localhost:5000.
+const emulatedPushHost = "localhost:5001"
 
 // startEmulatedECR starts the registry service with htpasswd authentication for creds.
 func startEmulatedECR(ctx context.Context, runID string, creds *registry.Credentials) (*emulatedECR, error) {
@@ -138,8 +140,9 @@ func startEmulatedECR(ctx context.Context, runID string, creds *registry.Credent
 		WithEnvVariable("REGISTRY_AUTH", "htpasswd").
 		WithEnvVariable("REGISTRY_AUTH_HTPASSWD_REALM", "bookme-dry-run").
 		WithEnvVariable("REGISTRY_AUTH_HTPASSWD_PATH", "/auth/htpasswd").
+		WithEnvVariable("REGISTRY_HTTP_ADDR", ":5001").
 		WithEnvVariable("BOOKME_RUN", runID).
-		WithExposedPort(5000).
+		WithExposedPort(5001).
 		AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true}).Start(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("start the emulated registry (%s): %w", registryImage, err)
