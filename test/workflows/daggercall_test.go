@@ -11,8 +11,10 @@ import (
 // that decides whether a workflow's line is "the same" as one of the README's.
 //
 // The rule: same function, same set of flags, same literal values, except that
-//   - --env and --region may take their value from a GitHub expression (directly or through a shell variable
-//     set in the step/job/workflow `env:`), e.g. `--env "$DEPLOY_ENV"` with DEPLOY_ENV: ${{ inputs.environment }};
+//   - --env, --region and --source-url may take their value from a GitHub expression (directly or through a
+//     shell variable set in the step/job/workflow `env:`), e.g. `--env "$DEPLOY_ENV"` with
+//     DEPLOY_ENV: ${{ inputs.environment }}, or `--source-url "$SOURCE_URL"` with
+//     SOURCE_URL: ${{ github.server_url }}/${{ github.repository }} (the README shows an example value);
 //   - a credential value may use another secret source (env:NAME, file:PATH, cmd:...), but must be one;
 //   - flags listed in allowExtra (only --detailed-exitcode, only in drift.yml) may be added.
 
@@ -25,7 +27,7 @@ type daggerCall struct {
 }
 
 // flags whose value may come from a GitHub expression in a workflow.
-var expressionFlags = map[string]bool{"env": true, "region": true}
+var expressionFlags = map[string]bool{"env": true, "region": true, "source-url": true}
 
 // secretRef matches a Dagger secret reference such as env:AWS_SECRET_ACCESS_KEY or file:./key.
 var secretRef = regexp.MustCompile(`^(env|file|cmd|op|vault|libsecret):\S+$`)

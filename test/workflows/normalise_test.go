@@ -12,7 +12,7 @@ const agreedReadme = "# bookme-deploy\n\nSome prose with dagger call inline that
 	"```sh\n" +
 	"dagger call check\n" +
 	"dagger call plan --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN\n" +
-	"dagger call deploy --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN\n" +
+	"dagger call deploy --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --source-url 'https://github.com/<owner>/<repo>'\n" +
 	"dagger call dry-run\n" +
 	"```\n\n```go\ndagger call ignored --because go\n```\n"
 
@@ -51,30 +51,36 @@ func TestWorkflowsMatchAgreedLines(t *testing.T) {
 // TestComparisonRule feeds the rule lines that must match and lines that must not.
 func TestComparisonRule(t *testing.T) {
 	readme := agreed(t)
-	env := map[string]string{"DEPLOY_ENV": "${{ inputs.environment || 'production' }}", "AWS_REGION": "${{ vars.AWS_REGION }}", "LITERAL": "staging"}
+	env := map[string]string{"DEPLOY_ENV": "${{ inputs.environment || 'production' }}", "AWS_REGION": "${{ vars.AWS_REGION }}", "LITERAL": "staging",
+		"SOURCE_URL": "${{ github.server_url }}/${{ github.repository }}", "OTHER_URL": "https://example.com/fork"}
 	const creds = " --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN"
+	const src = " --source-url 'https://github.com/<owner>/<repo>'" // deploy's, as in the README
 	cases := []struct {
 		name, script string
 		drift, same  bool
 	}{
-		{"identical", "dagger call deploy --env production --region eu-central-1" + creds, false, true},
-		{"flag order", "dagger call deploy --region eu-central-1 --env production" + creds, false, true},
-		{"= form", "dagger call deploy --env=production --region=eu-central-1" + creds, false, true},
-		{"expressions", `dagger call deploy --env "${{ inputs.environment || 'production' }}" --region "${{ vars.AWS_REGION }}"` + creds, false, true},
-		{"variables via env", `dagger call deploy --env "$DEPLOY_ENV" --region "${AWS_REGION}"` + creds + ` | tee -a "$GITHUB_STEP_SUMMARY"`, false, true},
-		{"continuations", "dagger call deploy \\\n  --env production \\\n  --region eu-central-1" + creds, false, true},
-		{"file: credentials", "dagger call deploy --env production --region eu-central-1 --aws-access-key-id file:/run/k --aws-secret-access-key file:/run/s --aws-session-token cmd:token", false, true},
+		{"identical", "dagger call deploy --env production --region eu-central-1" + creds + src, false, true},
+		{"flag order", "dagger call deploy --source-url 'https://github.com/<owner>/<repo>' --region eu-central-1 --env production" + creds, false, true},
+		{"= form", "dagger call deploy --env=production --region=eu-central-1 --source-url='https://github.com/<owner>/<repo>'" + creds, false, true},
+		{"expressions", `dagger call deploy --env "${{ inputs.environment || 'production' }}" --region "${{ vars.AWS_REGION }}" --source-url "${{ github.server_url }}/${{ github.repository }}"` + creds, false, true},
+		{"variables via env", `dagger call deploy --env "$DEPLOY_ENV" --region "${AWS_REGION}"` + creds + ` --source-url "$SOURCE_URL" | tee -a "$GITHUB_STEP_SUMMARY"`, false, true},
+		{"continuations", "dagger call deploy \\\n  --env production \\\n  --region eu-central-1" + creds + src, false, true},
+		{"file: credentials", "dagger call deploy --env production --region eu-central-1 --aws-access-key-id file:/run/k --aws-secret-access-key file:/run/s --aws-session-token cmd:token" + src, false, true},
 		{"redirect", "dagger call plan --env production --region eu-central-1" + creds + ` > "$PLAN_FILE"`, false, true},
 		{"detailed-exitcode in drift", "dagger call plan --env production --region eu-central-1" + creds + " --detailed-exitcode", true, true},
 		{"no-arg check", "dagger call check", false, true},
 
 		{"detailed-exitcode elsewhere", "dagger call plan --env production --region eu-central-1" + creds + " --detailed-exitcode", false, false},
-		{"other literal env", "dagger call deploy --env staging --region eu-central-1" + creds, false, false},
-		{"literal through variable", `dagger call deploy --env "$LITERAL" --region eu-central-1` + creds, false, false},
-		{"plain-text secret", "dagger call deploy --env production --region eu-central-1 --aws-access-key-id AKIAEXAMPLE --aws-secret-access-key env:S --aws-session-token env:T", false, false},
-		{"missing session token", "dagger call deploy --env production --region eu-central-1 --aws-access-key-id env:A --aws-secret-access-key env:S", false, false},
-		{"extra flag", "dagger call deploy --env production --region eu-central-1" + creds + " --skip-smoke", false, false},
-		{"expression in a credential flag", `dagger call deploy --env production --region eu-central-1 --aws-access-key-id "${{ secrets.K }}" --aws-secret-access-key env:S --aws-session-token env:T`, false, false},
+		{"other literal env", "dagger call deploy --env staging --region eu-central-1" + creds + src, false, false},
+		{"literal through variable", `dagger call deploy --env "$LITERAL" --region eu-central-1` + creds + src, false, false},
+		{"missing source-url", "dagger call deploy --env production --region eu-central-1" + creds, false, false},
+		{"other literal source-url", "dagger call deploy --env production --region eu-central-1" + creds + " --source-url https://example.com/fork", false, false},
+		{"other literal source-url through variable", `dagger call deploy --env production --region eu-central-1 --source-url "$OTHER_URL"` + creds, false, false},
+		{"source-url on plan", "dagger call plan --env production --region eu-central-1" + creds + src, false, false},
+		{"plain-text secret", "dagger call deploy --env production --region eu-central-1 --aws-access-key-id AKIAEXAMPLE --aws-secret-access-key env:S --aws-session-token env:T" + src, false, false},
+		{"missing session token", "dagger call deploy --env production --region eu-central-1 --aws-access-key-id env:A --aws-secret-access-key env:S" + src, false, false},
+		{"extra flag", "dagger call deploy --env production --region eu-central-1" + creds + src + " --skip-smoke", false, false},
+		{"expression in a credential flag", `dagger call deploy --env production --region eu-central-1 --aws-access-key-id "${{ secrets.K }}" --aws-secret-access-key env:S --aws-session-token env:T` + src, false, false},
 		{"unknown function", "dagger call destroy --env production", false, false},
 		{"expression in a non-expression flag", `dagger call check --source "${{ github.workspace }}"`, false, false},
 	}
