@@ -203,6 +203,11 @@ func (m *Bookme) dryRun(ctx context.Context, source *dagger.Directory, env strin
 	if err != nil {
 		return nil, fmt.Errorf("dry-run: %w\n%s", err, b.String())
 	}
+	dbText, err := rehearseDBBootstrap(ctx, first, reg, ecrCreds)
+	b.WriteString(dbText)
+	if err != nil {
+		return nil, fmt.Errorf("dry-run: %w\n%s", err, b.String())
+	}
 	if repeat {
 		second := mk()
 		rival := make(chan error, 1)

@@ -2,12 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
 	"bookme-deploy/core/pipeline"
 	"bookme-deploy/core/planfile"
+	"bookme-deploy/core/registry"
+
+	"dagger/bookme/internal/dagger"
 )
 
 // The dry-run's rehearsals beyond deploying twice: a concurrent deploy refused by the lock, a saved
@@ -116,5 +124,116 @@ func rehearsePlanFile(ctx context.Context, mk func() *deployment, noOp time.Dura
 		return b.String(), d, fmt.Errorf("dry-run: deploying the plan of an unchanged account changed something: %s", d.stats.text())
 	}
 	fmt.Fprintf(&b, "Saved plan: every part matched (%s); deployed as planned, nothing changed.\n\n", strings.Join(planfile.Parts, ", "))
-	return b.String(), d, nil
+	text, err := rehearseDrift(ctx, mk, planned, d)
+	b.WriteString(text)
+	return b.String(), d, err
+}
+
+// rehearseDrift changes the account behind OpenTofu's back (a tag on the client bucket), then
+// deploys the same saved plan again: the pre-flight must refuse it, naming the frontend stack, with
+// nothing changed and the lock never taken. The tag is removed afterwards.
+func rehearseDrift(ctx context.Context, mk func() *deployment, planned *planfile.File, last *deployment) (string, error) {
+	bucket := aws.String(last.frontend.ClientBucket)
+	tags, err := last.s3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: bucket})
+	if err != nil {
+		return "", fmt.Errorf("dry-run: drift rehearsal: read the client bucket's tags: %w", err)
+	}
+	drifted := append(append([]s3types.Tag(nil), tags.TagSet...), s3types.Tag{Key: aws.String("drift"), Value: aws.String("changed-outside-opentofu")})
+	if _, err := last.s3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: bucket, Tagging: &s3types.Tagging{TagSet: drifted}}); err != nil {
+		return "", fmt.Errorf("dry-run: drift rehearsal: tag the client bucket: %w", err)
+	}
+	defer last.s3.PutBucketTagging(context.WithoutCancel(ctx), &s3.PutBucketTaggingInput{Bucket: bucket, Tagging: &s3types.Tagging{TagSet: tags.TagSet}})
+	err = preflight(ctx, mk(), planned)
+	if err == nil {
+		return "", fmt.Errorf("dry-run: deploy --plan-file accepted a plan whose account drifted (a tag added to %s)", *bucket)
+	}
+	var drift planfile.DriftError
+	if !errors.As(err, &drift) || !strings.Contains(err.Error(), planfile.PartTofuFrontend) {
+		return "", fmt.Errorf("dry-run: deploy --plan-file refused the drifted plan for another reason: %v", err)
+	}
+	if _, herr := last.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(last.tofu.stateBucket), Key: aws.String(last.lockOptions().Key)}); herr == nil {
+		return "", fmt.Errorf("dry-run: the refused --plan-file deploy left the deploy lock behind")
+	}
+	var parts []string
+	for _, x := range drift {
+		parts = append(parts, x.Part)
+	}
+	return fmt.Sprintf("Drifted account (a tag added to %s outside OpenTofu): `deploy --plan-file` of the same plan refused before changing anything (drifted: %s).\n\n",
+		*bucket, strings.Join(parts, ", ")), nil
+}
+
+// postgresImage runs the stand-in database of the rehearsal: moto's RDS is an API without a server,
+// so the bootstrap also runs against a real PostgreSQL (Debian's, in the base image the harness and
+// every machine have).
+const postgresImage = "debian:bookworm-slim"
+
+// postgresStart initialises a cluster, creates a master role made like RDS's (LOGIN CREATEDB
+// CREATEROLE, not a superuser; password from the secret $MASTER_PW, never an argument) and serves
+// it on port 5432 with scram-sha-256 logins.
+const postgresStart = `set -eu
+PG=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+D=/var/lib/bookme-pg
+mkdir -p $D && chown postgres:postgres $D
+su postgres -s /bin/sh -c "$PG/initdb -D $D/data -U postgres --auth-host=scram-sha-256 --auth-local=trust -E UTF8 --locale=C --no-sync --no-instructions" >/dev/null
+echo "host all all 0.0.0.0/0 scram-sha-256" >> $D/data/pg_hba.conf
+su postgres -s /bin/sh -c "$PG/pg_ctl -D $D/data -o '-k /tmp -c listen_addresses=' -w start" >/dev/null
+su postgres -s /bin/sh -c "psql -h /tmp -U postgres -d postgres -v ON_ERROR_STOP=1 -q" <<'SQL'
+\getenv pw MASTER_PW
+CREATE ROLE bookme_master WITH LOGIN CREATEDB CREATEROLE PASSWORD :'pw';
+SQL
+su postgres -s /bin/sh -c "$PG/pg_ctl -D $D/data -w stop" >/dev/null
+exec su postgres -s /bin/sh -c "exec $PG/postgres -D $D/data -k /tmp -c listen_addresses='*' -c fsync=off"
+`
+
+// rehearseDBBootstrap runs the bootstrap command of the image the deploy pushed — pulled back from
+// the emulated registry — twice against a stand-in PostgreSQL: the first run creates the database
+// and the app role, the second must change nothing.
+func rehearseDBBootstrap(ctx context.Context, d *deployment, reg *emulatedECR, creds *registry.Credentials) (string, error) {
+	_, digest, ok := strings.Cut(d.image, "@")
+	if !ok {
+		return "", fmt.Errorf("db bootstrap rehearsal: the deploy's image %q has no digest", d.image)
+	}
+	repo := d.base.ECRRepositoryName
+	master := dag.SetSecret("rehearsal-db-master-"+d.runID, fakeToken())
+	app := dag.SetSecret("rehearsal-db-app-"+d.runID, fakeToken())
+	pg, err := dag.Container().From(postgresImage).
+		WithExec([]string{"sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null && rm -rf /var/lib/apt/lists/*"}).
+		WithSecretVariable("MASTER_PW", master).
+		WithEnvVariable("BOOKME_RUN", d.runID).
+		WithExposedPort(5432).
+		AsService(dagger.ContainerAsServiceOpts{Args: []string{"sh", "-c", postgresStart}}).Start(ctx)
+	if err != nil {
+		return "", fmt.Errorf("db bootstrap rehearsal: start PostgreSQL: %w", err)
+	}
+	defer pg.Stop(context.WithoutCancel(ctx))
+	password := dag.SetSecret("rehearsal-pull-"+d.runID, creds.Password)
+	img := dag.Container().WithRegistryAuth(emulatedPushHost, creds.Username, password).
+		From(emulatedPushHost+"/"+repo+"@"+digest, dagger.ContainerFromOpts{RegistryService: reg.svc}).
+		WithServiceBinding("db", pg).
+		WithEnvVariable("BOOKME_DB_MASTER_USER", "bookme_master").
+		WithSecretVariable("BOOKME_DB_MASTER_PASSWORD", master).
+		WithSecretVariable("POSTGRES_PASSWORD", app)
+	cmd := []string{dbBootstrapPath, "--host", "db", "--db", d.base.DBName, "--role", d.dbAppUser,
+		"--sslmode", "disable", "--app-password-env", "POSTGRES_PASSWORD"}
+	var b strings.Builder
+	b.WriteString("## DB bootstrap against a stand-in PostgreSQL (the emulated RDS runs no server)\n\n")
+	fmt.Fprintf(&b, "The image's `%s`, pulled back by digest from the registry, run twice:\n\n```\n", strings.Join(cmd, " "))
+	var outs []string
+	for i := 1; i <= 2; i++ {
+		out, err := img.WithEnvVariable("BOOKME_RUN", fmt.Sprintf("%s-%d", d.runID, i)).WithExec(cmd).Stdout(ctx)
+		if err != nil {
+			return b.String(), fmt.Errorf("db bootstrap rehearsal: run %d: %w", i, err)
+		}
+		outs = append(outs, out)
+		b.WriteString(out)
+	}
+	b.WriteString("```\n\n")
+	if !strings.Contains(outs[0], "statement(s) applied") {
+		return b.String(), fmt.Errorf("db bootstrap rehearsal: the first run on an empty server applied nothing")
+	}
+	if !strings.Contains(outs[1], "nothing changed") {
+		return b.String(), fmt.Errorf("db bootstrap rehearsal: the second run changed something (not idempotent)")
+	}
+	b.WriteString("DB bootstrap: created on the first run, nothing changed on the second.\n\n")
+	return b.String(), nil
 }
