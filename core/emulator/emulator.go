@@ -17,23 +17,44 @@ var Services = []string{
 	"iam", "kms", "logs", "rds", "route53", "s3", "secretsmanager", "ssm", "sts",
 }
 
+// Provider describes the provider override file ProviderOverrideFor writes.
+type Provider struct {
+	// Endpoint is the emulator's base URL (http://127.0.0.1:41234, https://moto:5000).
+	Endpoint string
+	// CABundle is the path, as seen by tofu, of the CA that signed an HTTPS emulator's certificate
+	// ("" for plain HTTP).
+	CABundle string
+	// Aliases are the provider aliases to point at the emulator besides the default provider.
+	Aliases []string
+	// NoDefaultTags replaces the stack's default_tags with none. moto 5.2 ignores the tags the AWS
+	// provider (6.x) sends inside CreateBucket, so with default tags every bucket re-plans its
+	// tags_all: set it where a test requires an empty second plan (see infra/README.md).
+	NoDefaultTags bool
+}
+
 // ProviderOverride returns an override file (`*_override.tf`) that points the default AWS provider
 // and each named alias at endpoint: every Services endpoint, dummy keys, the skip_* flags,
 // skip_requesting_account_id (moto: otherwise S3 tag reads go to <account>.<host>) and path-style
 // S3. Region and default_tags of the real provider blocks are kept (override files merge argument
 // by argument).
 func ProviderOverride(endpoint string, aliases ...string) string {
-	return ProviderOverrideCA(endpoint, "", aliases...)
+	return ProviderOverrideFor(Provider{Endpoint: endpoint, Aliases: aliases})
 }
 
 // ProviderOverrideCA is ProviderOverride for an emulator that speaks HTTPS with a certificate signed
 // by the CA in the file caBundle (a path as seen by tofu).
 func ProviderOverrideCA(endpoint, caBundle string, aliases ...string) string {
+	return ProviderOverrideFor(Provider{Endpoint: endpoint, CABundle: caBundle, Aliases: aliases})
+}
+
+// ProviderOverrideFor is ProviderOverride with every setting of p; with NoDefaultTags false its
+// output is ProviderOverrideCA's.
+func ProviderOverrideFor(p Provider) string {
 	var b strings.Builder
 	b.WriteString("# EMULATOR ONLY: written into a temporary copy of infra/; never commit.\n")
 	svcs := append([]string(nil), Services...)
 	sort.Strings(svcs)
-	for _, alias := range append([]string{""}, aliases...) {
+	for _, alias := range append([]string{""}, p.Aliases...) {
 		b.WriteString("provider \"aws\" {\n")
 		if alias != "" {
 			fmt.Fprintf(&b, "  alias = %q\n", alias)
@@ -45,14 +66,18 @@ func ProviderOverrideCA(endpoint, caBundle string, aliases ...string) string {
 		b.WriteString("  skip_region_validation      = true\n")
 		b.WriteString("  skip_requesting_account_id  = true\n")
 		b.WriteString("  s3_use_path_style           = true\n")
-		if caBundle != "" {
-			fmt.Fprintf(&b, "  custom_ca_bundle            = %q\n", caBundle)
+		if p.CABundle != "" {
+			fmt.Fprintf(&b, "  custom_ca_bundle            = %q\n", p.CABundle)
 		}
 		b.WriteString("  endpoints {\n")
 		for _, s := range svcs {
-			fmt.Fprintf(&b, "    %s = %q\n", s, endpoint)
+			fmt.Fprintf(&b, "    %s = %q\n", s, p.Endpoint)
 		}
-		b.WriteString("  }\n}\n")
+		b.WriteString("  }\n")
+		if p.NoDefaultTags {
+			b.WriteString("  default_tags {\n    tags = {}\n  }\n")
+		}
+		b.WriteString("}\n")
 	}
 	return b.String()
 }
@@ -91,17 +116,6 @@ skip_requesting_account_id  = true
 	return b.String()
 }
 
-// CDNOverride is the override for infra/modules/cdn: moto drops the origin's
-// OriginAccessControlId and always reports SSLSupportMethod "sni-only", so without it the
-// distribution shows a change on every plan (see infra/README.md, "What moto cannot take").
-const CDNOverride = `# EMULATOR ONLY (moto): see infra/README.md
-resource "aws_cloudfront_distribution" "this" {
-  lifecycle {
-    ignore_changes = [origin, viewer_certificate]
-  }
-}
-`
-
 // StackVars are the emulator-only variable values per stack: throw-away resources, no CloudFront
 // Functions (moto has none), one task per service so moto's fixed running count matches.
 var StackVars = map[string]map[string]any{
@@ -120,50 +134,3 @@ var MotoEnv = map[string]string{
 	"MOTO_ACM_VALIDATION_WAIT": "0",
 	"MOTO_ECS_SERVICE_RUNNING": "1",
 }
-
-// BucketOverride is the override for infra/modules/bucket: moto applies a bucket policy's Deny
-// statements without evaluating their conditions, so the TLS-only statements (aws:SecureTransport,
-// s3:TlsVersion) would refuse every request, even over HTTPS. The emulated bucket keeps every other
-// statement (see infra/README.md, "What moto cannot take").
-const BucketOverride = `# EMULATOR ONLY (moto ignores Deny conditions): see infra/README.md
-resource "aws_s3_bucket_policy" "this" {
-  policy = jsonencode(merge(jsondecode(data.aws_iam_policy_document.this.json), {
-    Statement = [
-      for s in jsondecode(data.aws_iam_policy_document.this.json).Statement : s
-      if !contains(["DenyInsecureTransport", "DenyOutdatedTLS"], lookup(s, "Sid", ""))
-    ]
-  }))
-}
-`
-
-// CacheOverride is the override for infra/modules/cache: moto reports a replication group's auth token as unset and its
-// security groups differently from how they were set, so every plan would modify the group — and
-// moto never finishes a modification (the provider then waits its 40-minute default).
-const CacheOverride = `# EMULATOR ONLY (moto re-reports security_group_ids and auth_token; modifications never finish): see infra/README.md
-resource "aws_elasticache_replication_group" "this" {
-  lifecycle {
-    ignore_changes = [security_group_ids, auth_token]
-  }
-}
-`
-
-// BastionOverride is the override for infra/modules/bastion: moto re-reports the instance's
-// security groups, so every plan would modify it. The module's own ignore_changes (ami) is kept.
-const BastionOverride = `# EMULATOR ONLY (moto re-reports vpc_security_group_ids): see infra/README.md
-resource "aws_instance" "this" {
-  lifecycle {
-    ignore_changes = [ami, vpc_security_group_ids]
-  }
-}
-`
-
-// ServiceOverride is the override for infra/modules/ecs-service: moto re-reports a service's capacity
-// provider strategy, and the provider refuses to plan a strategy change without a forced new
-// deployment. The module's own ignore_changes (task_definition, desired_count) are kept.
-const ServiceOverride = `# EMULATOR ONLY (moto re-reports capacity_provider_strategy): see infra/README.md
-resource "aws_ecs_service" "this" {
-  lifecycle {
-    ignore_changes = [task_definition, desired_count, capacity_provider_strategy]
-  }
-}
-`
