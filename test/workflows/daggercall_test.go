@@ -16,7 +16,9 @@ import (
 //     DEPLOY_ENV: ${{ inputs.environment }}, or `--source-url "$SOURCE_URL"` with
 //     SOURCE_URL: ${{ github.server_url }}/${{ github.repository }} (the README shows an example value);
 //   - a credential value may use another secret source (env:NAME, file:PATH, cmd:...), but must be one;
-//   - flags listed in allowExtra (only --detailed-exitcode, only in drift.yml) may be added.
+//   - flags listed in allowExtra (only --detailed-exitcode, only in drift.yml) may be added;
+//   - --who and --run-url (who deploys and the CI run's link: recorded in the lock and the deploy record, not
+//     deployed) may be added when their value is a GitHub expression — a laptop's deploy records "local".
 
 // daggerCall is one parsed `dagger call` invocation.
 type daggerCall struct {
@@ -25,6 +27,9 @@ type daggerCall struct {
 	Flags    map[string]string // flag name (without --) → value; "" for a boolean flag
 	Order    []string          // flag names in the order written
 }
+
+// recordFlags may be added by a workflow, with a GitHub expression as value: they describe the run.
+var recordFlags = map[string]bool{"who": true, "run-url": true}
 
 // flags whose value may come from a GitHub expression in a workflow.
 var expressionFlags = map[string]bool{"env": true, "region": true, "source-url": true}
@@ -241,6 +246,9 @@ func sameCall(wf, readme daggerCall, allowExtra map[string]bool) string {
 		}
 	}
 	for name := range wf.Flags {
+		if _, ok := readme.Flags[name]; !ok && recordFlags[name] && wf.Function == "deploy" && ghExpr.MatchString(wf.Flags[name]) {
+			continue
+		}
 		if _, ok := readme.Flags[name]; !ok && !allowExtra[name] {
 			problems = append(problems, "extra --"+name)
 		}

@@ -74,6 +74,8 @@ func TestComparisonRule(t *testing.T) {
 		{"other literal env", "dagger call deploy --env staging --region eu-central-1" + creds + src, false, false},
 		{"literal through variable", `dagger call deploy --env "$LITERAL" --region eu-central-1` + creds + src, false, false},
 		{"missing source-url", "dagger call deploy --env production --region eu-central-1" + creds, false, false},
+		{"who and run-url from expressions", `dagger call deploy --env production --region eu-central-1` + creds + src + ` --who "${{ github.actor }}" --run-url "${{ github.server_url }}/x/actions/runs/${{ github.run_id }}"`, false, true},
+		{"literal who", `dagger call deploy --env production --region eu-central-1` + creds + src + ` --who alice`, false, false},
 		{"other literal source-url", "dagger call deploy --env production --region eu-central-1" + creds + " --source-url https://example.com/fork", false, false},
 		{"other literal source-url through variable", `dagger call deploy --env production --region eu-central-1 --source-url "$OTHER_URL"` + creds, false, false},
 		{"source-url on plan", "dagger call plan --env production --region eu-central-1" + creds + src, false, false},
