@@ -88,6 +88,10 @@ func TestDryRun(t *testing.T) {
 		// plan --format json, then deploy --plan-file of it.
 		"## Plan (`plan --format json`)", "## Deploy of the saved plan (`deploy --plan-file`)",
 		"Saved plan: every part matched",
+		// The account drifted behind OpenTofu's back: the same saved plan is refused.
+		"`deploy --plan-file` of the same plan refused before changing anything (drifted: tofu-frontend)",
+		// The pushed image's bookme-dbbootstrap against a stand-in PostgreSQL, twice.
+		"DB bootstrap: created on the first run, nothing changed on the second.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry-run report lacks %q", want)
