@@ -1,6 +1,7 @@
 // Package tofutest runs OpenTofu in tests: it finds the tofu binary and the provider mirror,
-// copies infra/ into a temporary directory, writes test-only override files that point the AWS
-// provider (and the S3 backend) at an emulator such as moto, and runs tofu commands with timing.
+// copies infra/ into a temporary directory, writes files into it (the override files and backend
+// configuration that point OpenTofu at moto come from core/emulator) and runs tofu commands with
+// timing.
 // It is imported only by tests; a missing tool fails the test (never skips it).
 package tofutest
 

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"bookme-deploy/core/emulator"
 	"bookme-deploy/internal/testenv"
 	"bookme-deploy/internal/tofutest"
 )
@@ -54,7 +55,7 @@ func workdir(t *testing.T, endpoint string) *tofutest.Tofu {
 	t.Helper()
 	infra := tofutest.CopyTree(t, filepath.Join(repoRoot(t), "infra"))
 	dir := filepath.Join(infra, "stacks", "ci-access")
-	tofutest.WriteFile(t, dir, "moto_override.tf", tofutest.ProviderOverride(tofutest.Override{Endpoint: endpoint})+"\nterraform {\n  backend \"local\" {}\n}\n")
+	tofutest.WriteFile(t, dir, "emulator_override.tf", emulator.ProviderOverride(endpoint)+"\nterraform {\n  backend \"local\" {}\n}\n")
 	tf := tofutest.New(t, dir)
 	tf.Must(t, "init", "-input=false", "-no-color")
 	return tf
