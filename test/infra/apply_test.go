@@ -17,110 +17,17 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/elasticache"
-	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"bookme-deploy/core/emulator"
 	"bookme-deploy/core/stack"
 	"bookme-deploy/internal/testenv"
 	"bookme-deploy/internal/tofutest"
 )
 
-// The moto workarounds, each also listed in infra/README.md ("What moto cannot take"). They are
-// written only into the temporary copy of infra/ (module directory → override file), never into
-// infra/ itself. Override files merge lifecycle arguments one by one, so each ignore_changes
-// list here replaces the module's own list for that resource.
-var motoOverrides = map[string]string{
-	// moto drops the origin's OriginAccessControlId, always reports SSLSupportMethod "sni-only"
-	// and adds forwarded_values to a behaviour that uses a cache policy: the distribution would
-	// show a change on every plan.
-	"cdn": `resource "aws_cloudfront_distribution" "this" {
-  lifecycle {
-    ignore_changes = [origin, viewer_certificate, default_cache_behavior]
-  }
-}
-`,
-	// moto ignores the security groups given on the instance's network interface (the provider
-	// passes them there when associate_public_ip_address is set).
-	"bastion": `resource "aws_instance" "this" {
-  lifecycle {
-    ignore_changes = [ami, vpc_security_group_ids]
-  }
-}
-`,
-	// moto's replication group forgets encryption at rest/in transit, the AUTH token, its subnet group and its
-	// security groups; referenced security groups come back as "<account>/sg-…" (the provider
-	// runs with skip_requesting_account_id) and their rule descriptions are dropped.
-	"cache": `resource "aws_elasticache_replication_group" "this" {
-  lifecycle {
-    ignore_changes = [at_rest_encryption_enabled, transit_encryption_enabled, auth_token, subnet_group_name, security_group_ids]
-  }
-}
-resource "aws_vpc_security_group_ingress_rule" "redis" {
-  lifecycle {
-    ignore_changes = [referenced_security_group_id, description]
-  }
-}
-`,
-	// moto does not return user-set DB parameters (rds.force_ssl), and see "cache" for rules.
-	"database": `resource "aws_db_parameter_group" "this" {
-  lifecycle {
-    ignore_changes = [parameter]
-  }
-}
-resource "aws_vpc_security_group_ingress_rule" "postgres" {
-  lifecycle {
-    ignore_changes = [referenced_security_group_id, description]
-  }
-}
-`,
-	// Application Auto Scaling's ListTagsForResource is not implemented (HTTP 500, which the
-	// provider retries for ever after registering a scalable target): no autoscaling in moto.
-	// moto returns a service's capacity provider strategy differently from how it was created (the
-	// provider refuses that re-plan without force_new_deployment) and does not return
-	// enableECSManagedTags or healthCheckGracePeriodSeconds.
-	"ecs-service": `resource "aws_ecs_service" "this" {
-  lifecycle {
-    ignore_changes = [task_definition, desired_count, capacity_provider_strategy, enable_ecs_managed_tags, health_check_grace_period_seconds]
-  }
-}
-resource "aws_appautoscaling_target" "this" {
-  count = 0
-}
-resource "aws_appautoscaling_policy" "cpu" {
-  count              = 0
-  service_namespace  = "ecs"
-  resource_id        = "service/none/none"
-  scalable_dimension = "ecs:service:DesiredCount"
-}
-`,
-	"alb": `resource "aws_vpc_security_group_egress_rule" "to_targets" {
-  lifecycle {
-    ignore_changes = [referenced_security_group_id, description]
-  }
-}
-resource "aws_vpc_security_group_ingress_rule" "targets_from_alb" {
-  lifecycle {
-    ignore_changes = [referenced_security_group_id, description]
-  }
-}
-`,
-}
-
-// The environment the test applies: staging's settings plus the test-only values below.
+// The environment the test applies: staging's settings plus core/emulator's StackVars.
 const testEnvironment = "staging"
-
-// Test-only variable values per stack (throw-away resources; moto has no CloudFront Functions).
-var testVars = map[string]map[string]any{
-	stack.StackBase: {
-		"bucket_force_destroy":        true,
-		"ecr_force_delete":            true,
-		"secret_recovery_window_days": 0,
-	},
-	stack.StackBackend:  {},
-	stack.StackFrontend: {"bucket_force_destroy": true, "spa_routing_function_enabled": false},
-}
 
 // moto's ElastiCache never finishes deleting a replication group and answers
 // DeleteCacheSubnetGroup with HTTP 500: these leave the state before destroy.
@@ -142,11 +49,18 @@ type timing struct {
 // destroys in reverse order. Prints the per-stack timings.
 func TestApplyAgainstMoto(t *testing.T) {
 	ctx := context.Background()
-	moto := testenv.StartMoto(t, testenv.WithEnv("MOTO_ACM_VALIDATION_WAIT", "0"))
+	// moto as the dry-run runs it: core/emulator's patches and environment.
+	motoOpts := []testenv.MotoOption{testenv.WithEmulatorPatches()}
+	for k, v := range emulator.MotoEnv {
+		motoOpts = append(motoOpts, testenv.WithEnv(k, v))
+	}
+	moto := testenv.StartMoto(t, motoOpts...)
 	cfg := moto.Config(t)
+	// moto's gaps (infra/README.md, "What moto cannot take") are core/emulator's module overrides,
+	// written only into the temporary copy of infra/.
 	root := tofutest.CopyTree(t, infraDir(t))
-	for module, hcl := range motoOverrides {
-		tofutest.WriteFile(t, filepath.Join(root, "modules", module), "moto_override.tf", "# TEST-ONLY (moto): see infra/README.md\n"+hcl)
+	for module, hcl := range emulator.ModuleOverrides {
+		tofutest.WriteFile(t, filepath.Join(root, "modules", module), "emulator_override.tf", hcl)
 	}
 	capture := os.Getenv("BOOKME_CAPTURE_TESTDATA") // write outputs/plan JSON there (core/stack testdata)
 
@@ -188,7 +102,7 @@ plan {
 
 	// 1. The bootstrap root (local state by design): apply, re-plan must be empty.
 	boot := filepath.Join(root, "bootstrap")
-	tofutest.WriteFile(t, boot, "moto_override.tf", tofutest.ProviderOverride(tofutest.Override{Endpoint: moto.Endpoint, NoDefaultTags: true}))
+	tofutest.WriteFile(t, boot, "emulator_override.tf", emulator.ProviderOverrideFor(emulator.Provider{Endpoint: moto.Endpoint, NoDefaultTags: true}))
 	bootTF := newTofu(boot)
 	bootTF.Must(t, "init")
 	bootVars := []string{"-var", "region=" + testenv.Region, "-var", "state_bucket_name=book-me-tofu-state-bootstrap", "-var", "force_destroy=true"}
@@ -199,30 +113,12 @@ plan {
 		t.Fatalf("bootstrap: the plan after apply is not empty (exit %d): %v\n%s", r.ExitCode, err, r.Stdout)
 	}
 
-	// moto evaluates bucket policies without any request context, so the bootstrap bucket's
-	// TLS-only Deny (a statement with a Condition) denies every object request there. The stacks'
-	// remote state therefore lives in a plain bucket made by the test (see infra/README.md).
+	// What the account has before the pipeline's first run, made as the dry-run makes it. The
+	// stacks' remote state lives in a plain bucket (the bootstrap root above is applied, re-planned
+	// and destroyed on its own).
 	stateBucket := "book-me-tofu-state-moto"
-	testenv.CreateBucket(t, cfg, stateBucket)
-
-	// The hosted zone the stacks look up (it exists before OpenTofu in real accounts too).
-	_, err := route53.NewFromConfig(cfg).CreateHostedZone(ctx, &route53.CreateHostedZoneInput{
-		Name: aws.String("book-me.example.com"), CallerReference: aws.String("test"),
-	})
-	if err != nil {
-		t.Fatalf("create hosted zone in moto: %v", err)
-	}
-
-	// moto creates a replication group's member cluster names but not the clusters, and the
-	// provider reads the member cluster after create (DescribeCacheClusters → 404). A stand-in
-	// cluster with the member's name and the group's node type and version lets it read.
-	_, err = elasticache.NewFromConfig(cfg).CreateCacheCluster(ctx, &elasticache.CreateCacheClusterInput{
-		CacheClusterId: aws.String("book-me-" + testEnvironment + "-001"),
-		Engine:         aws.String("redis"), EngineVersion: aws.String("7.1"),
-		CacheNodeType: aws.String("cache.t4g.micro"), NumCacheNodes: aws.Int32(1),
-	})
-	if err != nil {
-		t.Fatalf("create the stand-in member cluster in moto: %v", err)
+	if err := emulator.Prepare(ctx, cfg, testenv.S3(cfg), emulator.Account{StateBucket: stateBucket, HostedZone: "book-me.example.com"}); err != nil {
+		t.Fatal(err)
 	}
 
 	var times []*timing
@@ -234,9 +130,13 @@ plan {
 		if name == stack.StackFrontend {
 			aliases = []string{"us_east_1"}
 		}
-		tofutest.WriteFile(t, dir, "moto_override.tf", tofutest.ProviderOverride(tofutest.Override{Endpoint: moto.Endpoint, Aliases: aliases, NoDefaultTags: true}))
-		tofutest.WriteFile(t, dir, "moto.s3.tfbackend", tofutest.S3BackendConfig(moto.Endpoint, testenv.Region, stateBucket, testEnvironment+"/"+name+".tfstate"))
-		vars := testVars[name]
+		// No default_tags: moto ignores the tags sent inside CreateBucket (infra/README.md).
+		tofutest.WriteFile(t, dir, "emulator_override.tf", emulator.ProviderOverrideFor(emulator.Provider{Endpoint: moto.Endpoint, Aliases: aliases, NoDefaultTags: true}))
+		tofutest.WriteFile(t, dir, "emulator.s3.tfbackend", emulator.S3BackendConfig(moto.Endpoint, testenv.Region, stateBucket, testEnvironment+"/"+name+".tfstate"))
+		vars := map[string]any{}
+		for k, v := range emulator.StackVars[name] {
+			vars[k] = v
+		}
 		if name == stack.StackBackend {
 			for k, v := range base.BackendVars() {
 				vars[k] = v
@@ -255,7 +155,7 @@ plan {
 
 		tf := newTofu(dir)
 		tofus[name] = tf
-		tf.Must(t, "init", "-backend-config=moto.s3.tfbackend")
+		tf.Must(t, "init", "-backend-config=emulator.s3.tfbackend")
 		tm := &timing{stack: name}
 		times = append(times, tm)
 
