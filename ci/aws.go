@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -18,6 +19,10 @@ type awsAccess struct {
 	AccessKeyID     *dagger.Secret
 	SecretAccessKey *dagger.Secret
 	SessionToken    *dagger.Secret
+	// CredentialsFile is a shared credentials file (INI, as ~/.aws/credentials) read for Profile
+	// when no access key is given; a secret, so it is never in a layer or a log.
+	CredentialsFile *dagger.Secret
+	Profile         string
 	// Endpoint is the emulator's URL as seen from this module's code ("" for real AWS).
 	Endpoint string
 	// Emulator is the emulator as a service, bound into tool containers as "moto" (nil for real AWS).
@@ -25,6 +30,9 @@ type awsAccess struct {
 	// EmulatorCA is the CA the emulator's HTTPS certificate is signed by (PEM).
 	EmulatorCA string
 }
+
+// awsCredentialsPath is where tool containers find a credentials file given as a secret.
+const awsCredentialsPath = "/run/secrets/aws-credentials"
 
 // emulatorCAPath is where tool containers find the emulator's CA.
 const emulatorCAPath = "/etc/bookme/emulator-ca.pem"
@@ -37,8 +45,29 @@ const emulatorURL = "https://" + emulatorHost + ":5000"
 
 func (a awsAccess) emulated() bool { return a.Emulator != nil }
 
+// check refuses a call without credentials, before anything is read or changed.
+func (a awsAccess) check() error {
+	switch {
+	case a.AccessKeyID != nil && a.SecretAccessKey != nil:
+		return nil
+	case a.AccessKeyID != nil || a.SecretAccessKey != nil:
+		return fmt.Errorf("give both --aws-access-key-id and --aws-secret-access-key")
+	case a.CredentialsFile != nil:
+		return nil
+	}
+	return fmt.Errorf("no AWS credentials: give --aws-access-key-id and --aws-secret-access-key (e.g. env:AWS_ACCESS_KEY_ID), or --aws-credentials-file file:$HOME/.aws/credentials with --aws-profile")
+}
+
+func (a awsAccess) profile() string {
+	if a.Profile == "" {
+		return "default"
+	}
+	return a.Profile
+}
+
 // options reads the secrets' plaintext inside this module's process only, to hand them to the SDK's
-// static credentials provider.
+// static credentials provider (or, for a credentials file, to a private temporary file the SDK
+// reads once while loading; config removes it).
 func (a awsAccess) options(ctx context.Context) (awsconf.Options, error) {
 	o := awsconf.Options{Region: a.Region, Endpoint: a.Endpoint}
 	if a.EmulatorCA != "" {
@@ -60,15 +89,47 @@ func (a awsAccess) options(ctx context.Context) (awsconf.Options, error) {
 			return o, fmt.Errorf("read AWS session token secret: %w", err)
 		}
 	}
+	if a.AccessKeyID == nil && a.CredentialsFile != nil {
+		content, err := a.CredentialsFile.Plaintext(ctx)
+		if err != nil {
+			return o, fmt.Errorf("read the AWS credentials file secret: %w", err)
+		}
+		f, err := os.CreateTemp("", "aws-credentials-")
+		if err != nil {
+			return o, err
+		}
+		defer f.Close()
+		if _, err := f.WriteString(content); err != nil {
+			os.Remove(f.Name())
+			return o, err
+		}
+		o.SharedCredentialsFile, o.Profile = f.Name(), a.profile()
+	}
 	return o, nil
 }
 
 func (a awsAccess) config(ctx context.Context) (aws.Config, error) {
+	if err := a.check(); err != nil {
+		return aws.Config{}, err
+	}
 	o, err := a.options(ctx)
 	if err != nil {
 		return aws.Config{}, err
 	}
-	return awsconf.Load(ctx, o)
+	if o.SharedCredentialsFile != "" {
+		defer os.Remove(o.SharedCredentialsFile)
+	}
+	cfg, err := awsconf.Load(ctx, o)
+	if err != nil {
+		return cfg, err
+	}
+	if o.SharedCredentialsFile != "" {
+		// Resolve now, while the file exists; the config keeps the credentials (cached).
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			return cfg, fmt.Errorf("AWS credentials file, profile %q: %w", o.Profile, err)
+		}
+	}
+	return cfg, nil
 }
 
 // withAWS gives a tool container the same access: secret env vars, region, and the emulator bound as
@@ -83,6 +144,11 @@ func (a awsAccess) withAWS(ctr *dagger.Container) *dagger.Container {
 	}
 	if a.SessionToken != nil {
 		ctr = ctr.WithSecretVariable("AWS_SESSION_TOKEN", a.SessionToken)
+	}
+	if a.AccessKeyID == nil && a.CredentialsFile != nil {
+		ctr = ctr.WithMountedSecret(awsCredentialsPath, a.CredentialsFile).
+			WithEnvVariable("AWS_SHARED_CREDENTIALS_FILE", awsCredentialsPath).
+			WithEnvVariable("AWS_PROFILE", a.profile())
 	}
 	if a.Emulator != nil {
 		ctr = ctr.WithServiceBinding(emulatorHost, a.Emulator).

@@ -317,6 +317,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
 				}
 			}
+			var awsCredentialsFile *dagger.Secret
+			if inputArgs["awsCredentialsFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsCredentialsFile"]), &awsCredentialsFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsCredentialsFile", err))
+				}
+			}
+			var awsProfile string
+			if inputArgs["awsProfile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsProfile"]), &awsProfile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsProfile", err))
+				}
+			}
 			var stateBucket string
 			if inputArgs["stateBucket"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
@@ -401,7 +415,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg planFile", err))
 				}
 			}
-			return (*Bookme).Deploy(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, allowDirty, arm64, sourceUrl, who, runUrl, lockTimeout, planFile)
+			return (*Bookme).Deploy(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, allowDirty, arm64, sourceUrl, who, runUrl, lockTimeout, planFile)
 		case "DryRun":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -723,6 +737,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
 				}
 			}
+			var awsCredentialsFile *dagger.Secret
+			if inputArgs["awsCredentialsFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsCredentialsFile"]), &awsCredentialsFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsCredentialsFile", err))
+				}
+			}
+			var awsProfile string
+			if inputArgs["awsProfile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsProfile"]), &awsProfile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsProfile", err))
+				}
+			}
 			var stateBucket string
 			if inputArgs["stateBucket"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
@@ -772,7 +800,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg format", err))
 				}
 			}
-			return (*Bookme).Plan(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, detailedExitcode, format)
+			return (*Bookme).Plan(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, detailedExitcode, format)
 		case "PublishApi":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -821,6 +849,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
 				}
 			}
+			var awsCredentialsFile *dagger.Secret
+			if inputArgs["awsCredentialsFile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsCredentialsFile"]), &awsCredentialsFile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsCredentialsFile", err))
+				}
+			}
+			var awsProfile string
+			if inputArgs["awsProfile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsProfile"]), &awsProfile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsProfile", err))
+				}
+			}
 			var gitSha string
 			if inputArgs["gitSha"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["gitSha"]), &gitSha)
@@ -856,7 +898,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
 				}
 			}
-			return (*Bookme).PublishApi(&parent, ctx, source, repository, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, gitSha, allowDirty, arm64, sourceUrl, dryRun)
+			return (*Bookme).PublishApi(&parent, ctx, source, repository, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, gitSha, allowDirty, arm64, sourceUrl, dryRun)
 		case "Roll":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)

@@ -29,13 +29,22 @@ func (m *Bookme) Deploy(
 	env string,
 	// AWS region of the environment.
 	region string,
-	// AWS access key id (e.g. env:AWS_ACCESS_KEY_ID).
+	// AWS access key id (e.g. env:AWS_ACCESS_KEY_ID); or give --aws-credentials-file.
+	// +optional
 	awsAccessKeyId *dagger.Secret,
 	// AWS secret access key (e.g. env:AWS_SECRET_ACCESS_KEY).
+	// +optional
 	awsSecretAccessKey *dagger.Secret,
 	// AWS session token of temporary (OIDC) credentials (e.g. env:AWS_SESSION_TOKEN).
 	// +optional
 	awsSessionToken *dagger.Secret,
+	// A shared credentials file (e.g. file:$HOME/.aws/credentials), read for --aws-profile when no
+	// access key is given.
+	// +optional
+	awsCredentialsFile *dagger.Secret,
+	// Profile in --aws-credentials-file.
+	// +default="default"
+	awsProfile string,
 	// OpenTofu state bucket (infra/bootstrap); default: book-me-tofu-state-<account id>.
 	// +optional
 	stateBucket string,
@@ -85,14 +94,16 @@ func (m *Bookme) Deploy(
 			return "", err
 		}
 	}
-	d, err := m.realDeployment(ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken,
+	d, err := m.realDeployment(ctx, source, env, region, awsAccess{AccessKeyID: awsAccessKeyId, SecretAccessKey: awsSecretAccessKey,
+		SessionToken: awsSessionToken, CredentialsFile: awsCredentialsFile, Profile: awsProfile},
 		stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, allowDirty, who, runUrl, lockTimeout)
 	if err != nil {
 		return "", err
 	}
 	d.publish = ecrPublisher{arm64: arm64, sourceURL: sourceUrl}
 	if planned != nil {
-		check, err := m.realDeployment(ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken,
+		check, err := m.realDeployment(ctx, source, env, region, awsAccess{AccessKeyID: awsAccessKeyId, SecretAccessKey: awsSecretAccessKey,
+			SessionToken: awsSessionToken, CredentialsFile: awsCredentialsFile, Profile: awsProfile},
 			stateBucket, stateEncryption, redisAuthToken, providerMirror, d.gitSHA, true, "plan", "", "0s")
 		if err != nil {
 			return "", err
@@ -125,13 +136,22 @@ func (m *Bookme) Plan(
 	env string,
 	// AWS region of the environment.
 	region string,
-	// AWS access key id (e.g. env:AWS_ACCESS_KEY_ID); read-only permissions suffice.
+	// AWS access key id (e.g. env:AWS_ACCESS_KEY_ID); read-only permissions suffice; or give --aws-credentials-file.
+	// +optional
 	awsAccessKeyId *dagger.Secret,
 	// AWS secret access key.
+	// +optional
 	awsSecretAccessKey *dagger.Secret,
 	// AWS session token of temporary (OIDC) credentials.
 	// +optional
 	awsSessionToken *dagger.Secret,
+	// A shared credentials file (e.g. file:$HOME/.aws/credentials), read for --aws-profile when no
+	// access key is given.
+	// +optional
+	awsCredentialsFile *dagger.Secret,
+	// Profile in --aws-credentials-file.
+	// +default="default"
+	awsProfile string,
 	// OpenTofu state bucket; default: book-me-tofu-state-<account id>.
 	// +optional
 	stateBucket string,
@@ -158,7 +178,8 @@ func (m *Bookme) Plan(
 	if format != "markdown" && format != "json" {
 		return "", fmt.Errorf("--format %q: want markdown or json", format)
 	}
-	d, err := m.realDeployment(ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken,
+	d, err := m.realDeployment(ctx, source, env, region, awsAccess{AccessKeyID: awsAccessKeyId, SecretAccessKey: awsSecretAccessKey,
+		SessionToken: awsSessionToken, CredentialsFile: awsCredentialsFile, Profile: awsProfile},
 		stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, true, "plan", "", "0s")
 	if err != nil {
 		return "", err
@@ -192,7 +213,7 @@ func short(sha string) string {
 
 // realDeployment checks the arguments and builds a deployment against a real account.
 func (m *Bookme) realDeployment(ctx context.Context, source *dagger.Directory, env, region string,
-	keyID, secretKey, token *dagger.Secret, stateBucket string, encryption, redisToken *dagger.Secret,
+	access awsAccess, stateBucket string, encryption, redisToken *dagger.Secret,
 	mirror *dagger.Directory, gitSha string, allowDirty bool, who, runURL, lockTimeout string) (*deployment, error) {
 	if strings.TrimSpace(env) == "" || strings.TrimSpace(region) == "" {
 		return nil, fmt.Errorf("--env and --region are required")
@@ -213,7 +234,10 @@ func (m *Bookme) realDeployment(ctx context.Context, source *dagger.Directory, e
 			return nil, fmt.Errorf("the working tree has uncommitted changes (%s); commit them or pass --allow-dirty (the image tag would not describe what is deployed)", strings.Join(dirty, ", "))
 		}
 	}
-	access := awsAccess{Region: region, AccessKeyID: keyID, SecretAccessKey: secretKey, SessionToken: token}
+	access.Region = region
+	if err := access.check(); err != nil {
+		return nil, err
+	}
 	cfg, err := access.config(ctx)
 	if err != nil {
 		return nil, err

@@ -22,7 +22,10 @@ import (
 // explicitly (from `tofu output`) and has a --dry-run form that prints exactly what it would do.
 
 func stageAccess(ctx context.Context, region string, keyID, secret, token *dagger.Secret) (*deployment, error) {
-	access := awsAccess{Region: region, AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token}
+	return stageWith(ctx, awsAccess{Region: region, AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token})
+}
+
+func stageWith(ctx context.Context, access awsAccess) (*deployment, error) {
 	cfg, err := access.config(ctx)
 	if err != nil {
 		return nil, err
@@ -261,13 +264,22 @@ func (m *Bookme) PublishApi(
 	repository string,
 	// AWS region.
 	region string,
-	// AWS access key id.
+	// AWS access key id (e.g. env:AWS_ACCESS_KEY_ID); or give --aws-credentials-file.
+	// +optional
 	awsAccessKeyId *dagger.Secret,
 	// AWS secret access key.
+	// +optional
 	awsSecretAccessKey *dagger.Secret,
-	// AWS session token.
+	// AWS session token (temporary/OIDC credentials).
 	// +optional
 	awsSessionToken *dagger.Secret,
+	// A shared credentials file (e.g. file:$HOME/.aws/credentials), read for --aws-profile when no
+	// access key is given.
+	// +optional
+	awsCredentialsFile *dagger.Secret,
+	// Profile in --aws-credentials-file.
+	// +default="default"
+	awsProfile string,
 	// Commit; default: the source's HEAD.
 	// +optional
 	gitSha string,
@@ -284,7 +296,8 @@ func (m *Bookme) PublishApi(
 	// +optional
 	dryRun bool,
 ) (string, error) {
-	d, err := stageAccess(ctx, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken)
+	d, err := stageWith(ctx, awsAccess{Region: region, AccessKeyID: awsAccessKeyId, SecretAccessKey: awsSecretAccessKey,
+		SessionToken: awsSessionToken, CredentialsFile: awsCredentialsFile, Profile: awsProfile})
 	if err != nil {
 		return "", err
 	}

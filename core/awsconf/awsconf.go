@@ -31,6 +31,9 @@ type Options struct {
 	SessionToken    string
 	// Profile names a shared-config profile; used only when no static keys are given.
 	Profile string
+	// SharedCredentialsFile is a credentials file (INI, as ~/.aws/credentials) to read Profile from
+	// instead of the default locations; used only when no static keys are given.
+	SharedCredentialsFile string
 	// Endpoint overrides every service's endpoint (an emulator such as moto). Empty for real AWS.
 	Endpoint string
 	// CABundlePEM adds certificate authorities to trust (an emulator's own CA). Empty: the system's.
@@ -54,8 +57,15 @@ func Load(ctx context.Context, opts Options) (aws.Config, error) {
 	if opts.AccessKeyID != "" {
 		loaders = append(loaders, config.WithCredentialsProvider(
 			credentials.NewStaticCredentialsProvider(opts.AccessKeyID, opts.SecretAccessKey, opts.SessionToken)))
-	} else if opts.Profile != "" {
-		loaders = append(loaders, config.WithSharedConfigProfile(opts.Profile))
+	} else {
+		if opts.Profile != "" {
+			loaders = append(loaders, config.WithSharedConfigProfile(opts.Profile))
+		}
+		if opts.SharedCredentialsFile != "" {
+			// Only that file: no other profile source may answer for a profile it lacks.
+			loaders = append(loaders, config.WithSharedCredentialsFiles([]string{opts.SharedCredentialsFile}),
+				config.WithSharedConfigFiles([]string{}))
+		}
 	}
 	attempts := opts.MaxAttempts
 	loaders = append(loaders, config.WithRetryer(func() aws.Retryer {

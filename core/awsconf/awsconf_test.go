@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -86,5 +88,33 @@ func TestLoadTrustsEmulatorCA(t *testing.T) {
 	}
 	if _, err := Load(context.Background(), Options{Region: "x", CABundlePEM: []byte("junk")}); err == nil {
 		t.Fatal("a CA bundle without PEM was accepted")
+	}
+}
+
+func TestLoadProfileFromCredentialsFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "credentials")
+	if err := os.WriteFile(f, []byte("[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = d\n\n[deploy]\naws_access_key_id = AKIADEPLOY\naws_secret_access_key = s\naws_session_token = tok\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_PROFILE", "")
+	cfg, err := Load(context.Background(), Options{Region: "eu-central-1", Profile: "deploy", SharedCredentialsFile: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cfg.Credentials.Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AccessKeyID != "AKIADEPLOY" || c.SessionToken != "tok" {
+		t.Errorf("credentials from profile deploy: got key %s", c.AccessKeyID)
+	}
+	cfg, err = Load(context.Background(), Options{Region: "eu-central-1", Profile: "missing", SharedCredentialsFile: f})
+	if err == nil {
+		_, err = cfg.Credentials.Retrieve(context.Background())
+	}
+	if err == nil {
+		t.Error("a profile the file lacks was accepted")
 	}
 }
