@@ -257,12 +257,10 @@ func (m *Bookme) dryRun(ctx context.Context, source *dagger.Directory, env strin
 // emulatorOverrides are the files written into the temporary copy of infra/ that point OpenTofu at
 // the emulator (provider endpoints, S3 backend) and carry moto's documented workarounds.
 func emulatorOverrides(endpoint, caBundle string) map[string]string {
-	o := map[string]string{
-		"modules/cdn/emulator_override.tf":         emulator.CDNOverride,
-		"modules/bucket/emulator_override.tf":      emulator.BucketOverride,
-		"modules/cache/emulator_override.tf":       emulator.CacheOverride,
-		"modules/bastion/emulator_override.tf":     emulator.BastionOverride,
-		"modules/ecs-service/emulator_override.tf": emulator.ServiceOverride,
+	// The same override set the infra tier's apply test uses (core/emulator owns it).
+	o := map[string]string{}
+	for dir, content := range emulator.ModuleOverrides {
+		o["modules/"+dir+"/emulator_override.tf"] = content
 	}
 	for _, name := range []string{"base", "backend", "frontend"} {
 		var aliases []string
