@@ -380,6 +380,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg arm64", err))
 				}
 			}
+			var fullShaTag bool
+			if inputArgs["fullShaTag"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["fullShaTag"]), &fullShaTag)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg fullShaTag", err))
+				}
+			}
 			var sourceUrl string
 			if inputArgs["sourceUrl"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["sourceUrl"]), &sourceUrl)
@@ -415,7 +422,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg planFile", err))
 				}
 			}
-			return (*Bookme).Deploy(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, allowDirty, arm64, sourceUrl, who, runUrl, lockTimeout, planFile)
+			return (*Bookme).Deploy(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, allowDirty, arm64, fullShaTag, sourceUrl, who, runUrl, lockTimeout, planFile)
 		case "DryRun":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -786,6 +793,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg gitSha", err))
 				}
 			}
+			var fullShaTag bool
+			if inputArgs["fullShaTag"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["fullShaTag"]), &fullShaTag)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg fullShaTag", err))
+				}
+			}
 			var detailedExitcode bool
 			if inputArgs["detailedExitcode"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["detailedExitcode"]), &detailedExitcode)
@@ -800,7 +814,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg format", err))
 				}
 			}
-			return (*Bookme).Plan(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, detailedExitcode, format)
+			return (*Bookme).Plan(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, fullShaTag, detailedExitcode, format)
 		case "PublishApi":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -884,6 +898,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg arm64", err))
 				}
 			}
+			var fullShaTag bool
+			if inputArgs["fullShaTag"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["fullShaTag"]), &fullShaTag)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg fullShaTag", err))
+				}
+			}
 			var sourceUrl string
 			if inputArgs["sourceUrl"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["sourceUrl"]), &sourceUrl)
@@ -898,7 +919,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
 				}
 			}
-			return (*Bookme).PublishApi(&parent, ctx, source, repository, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, gitSha, allowDirty, arm64, sourceUrl, dryRun)
+			return (*Bookme).PublishApi(&parent, ctx, source, repository, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, gitSha, allowDirty, arm64, fullShaTag, sourceUrl, dryRun)
 		case "Roll":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)

@@ -66,6 +66,8 @@ type deployment struct {
 	backend  *stack.Backend
 	frontend *stack.Frontend
 	image    string
+	// fullSHATag tags the image with the full commit id instead of its first 12 digits.
+	fullSHATag bool
 	// dbAppUser is the application's database role (the env file's POSTGRES_USER).
 	dbAppUser string
 	bundle    string // local path of the exported bundle
@@ -252,7 +254,7 @@ func (d *deployment) stepTofuBackend(ctx context.Context) (string, error) {
 // pipeline's (by digest). Services ignore task_definition changes made by OpenTofu.
 func (d *deployment) backendVars() (map[string]any, error) {
 	vars := d.base.BackendVars()
-	tag, err := registry.Tag(d.gitSHA, false)
+	tag, err := registry.Tag(d.gitSHA, d.fullSHATag)
 	if err != nil {
 		return nil, err
 	}

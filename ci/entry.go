@@ -66,6 +66,9 @@ func (m *Bookme) Deploy(
 	// Also build linux/arm64 (Graviton Fargate) into one multi-arch image.
 	// +optional
 	arm64 bool,
+	// Tag the image with the full 40-digit commit id instead of its first 12 digits.
+	// +optional
+	fullShaTag bool,
 	// Repository URL for the image's org.opencontainers.image.source label.
 	// +optional
 	sourceUrl string,
@@ -101,6 +104,7 @@ func (m *Bookme) Deploy(
 		return "", err
 	}
 	d.publish = ecrPublisher{arm64: arm64, sourceURL: sourceUrl}
+	d.fullSHATag = fullShaTag
 	if planned != nil {
 		check, err := m.realDeployment(ctx, source, env, region, awsAccess{AccessKeyID: awsAccessKeyId, SecretAccessKey: awsSecretAccessKey,
 			SessionToken: awsSessionToken, CredentialsFile: awsCredentialsFile, Profile: awsProfile},
@@ -108,6 +112,7 @@ func (m *Bookme) Deploy(
 		if err != nil {
 			return "", err
 		}
+		check.fullSHATag = fullShaTag
 		if err := preflight(ctx, check, planned); err != nil {
 			return "", err
 		}
@@ -167,6 +172,9 @@ func (m *Bookme) Plan(
 	// Commit to plan; default: the source's HEAD.
 	// +optional
 	gitSha string,
+	// Plan the image tag as the full 40-digit commit id (as deploy --full-sha-tag).
+	// +optional
+	fullShaTag bool,
 	// Fail (non-zero) when OpenTofu would change anything: drift detection.
 	// +optional
 	detailedExitcode bool,
@@ -185,6 +193,7 @@ func (m *Bookme) Plan(
 		return "", err
 	}
 	d.planOnly = true
+	d.fullSHATag = fullShaTag
 	rep := runPlan(ctx, d)
 	text := fmt.Sprintf("## Plan for %s (commit %s)\n\n%s```\n%s```\n", env, short(d.gitSHA), d.planText(), rep.Text())
 	if err := rep.Err(); err != nil {

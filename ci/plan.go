@@ -123,7 +123,7 @@ func (d *deployment) planImage(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("image: the API source has no Dockerfile: %w", err)
 	}
 	plan, err := registry.PlanPublish(ctx, newECR(d.cfg), registry.PublishInput{
-		Repository: d.base.ECRRepositoryName, GitSHA: d.gitSHA, Dockerfile: []byte(dockerfile)})
+		Repository: d.base.ECRRepositoryName, GitSHA: d.gitSHA, LongTag: d.fullSHATag, Dockerfile: []byte(dockerfile)})
 	if err != nil {
 		return "", err
 	}

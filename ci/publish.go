@@ -42,7 +42,7 @@ func (p ecrPublisher) publish(ctx context.Context, d *deployment, repository str
 		return "", false, "", fmt.Errorf("image: the API source has no Dockerfile: %w", err)
 	}
 	plan, err := registry.PlanPublish(ctx, ecrc, registry.PublishInput{
-		Repository: repository, GitSHA: d.gitSHA, Dockerfile: []byte(dockerfile)})
+		Repository: repository, GitSHA: d.gitSHA, LongTag: d.fullSHATag, Dockerfile: []byte(dockerfile)})
 	if err != nil {
 		return "", false, "", err
 	}

@@ -289,6 +289,9 @@ func (m *Bookme) PublishApi(
 	// Also build linux/arm64 into one multi-arch image.
 	// +optional
 	arm64 bool,
+	// Tag with the full 40-digit commit id instead of its first 12 digits.
+	// +optional
+	fullShaTag bool,
 	// Repository URL for the org.opencontainers.image.source label (e.g. https://github.com/owner/repo).
 	// +optional
 	sourceUrl string,
@@ -311,13 +314,13 @@ func (m *Bookme) PublishApi(
 	if len(dirty) > 0 && !allowDirty {
 		return "", fmt.Errorf("the working tree has uncommitted changes (%s); commit them or pass --allow-dirty", strings.Join(dirty, ", "))
 	}
-	d.gitSHA, d.repo, d.api = gitSha, source, source.Directory("examples/bookme/api")
+	d.gitSHA, d.repo, d.api, d.fullSHATag = gitSha, source, source.Directory("examples/bookme/api"), fullShaTag
 	if dryRun {
 		dockerfile, err := d.api.File("Dockerfile").Contents(ctx)
 		if err != nil {
 			return "", err
 		}
-		plan, err := registry.PlanPublish(ctx, newECR(d.cfg), registry.PublishInput{Repository: repository, GitSHA: gitSha, Dockerfile: []byte(dockerfile)})
+		plan, err := registry.PlanPublish(ctx, newECR(d.cfg), registry.PublishInput{Repository: repository, GitSHA: gitSha, LongTag: fullShaTag, Dockerfile: []byte(dockerfile)})
 		if err != nil {
 			return "", err
 		}
