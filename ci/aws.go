@@ -23,6 +23,10 @@ type awsAccess struct {
 	// when no access key is given; a secret, so it is never in a layer or a log.
 	CredentialsFile *dagger.Secret
 	Profile         string
+	// WebIdentityToken (an OIDC token) and RoleARN: exchanged once for the role's temporary
+	// credentials (resolve), which every client and tool container then uses.
+	WebIdentityToken *dagger.Secret
+	RoleARN          string
 	// Endpoint is the emulator's URL as seen from this module's code ("" for real AWS).
 	Endpoint string
 	// Emulator is the emulator as a service, bound into tool containers as "moto" (nil for real AWS).
@@ -54,6 +58,10 @@ func (a awsAccess) check() error {
 		return fmt.Errorf("give both --aws-access-key-id and --aws-secret-access-key")
 	case a.CredentialsFile != nil:
 		return nil
+	case a.WebIdentityToken != nil && a.RoleARN != "":
+		return nil
+	case a.WebIdentityToken != nil:
+		return fmt.Errorf("--aws-web-identity-token needs --aws-role-arn (the role to assume)")
 	}
 	return fmt.Errorf("no AWS credentials: give --aws-access-key-id and --aws-secret-access-key (e.g. env:AWS_ACCESS_KEY_ID), or --aws-credentials-file file:$HOME/.aws/credentials with --aws-profile")
 }
@@ -106,6 +114,39 @@ func (a awsAccess) options(ctx context.Context) (awsconf.Options, error) {
 		o.SharedCredentialsFile, o.Profile = f.Name(), a.profile()
 	}
 	return o, nil
+}
+
+// resolve exchanges a web identity token for the role's temporary credentials (STS
+// AssumeRoleWithWebIdentity) and returns the access with those as secrets; other access is
+// returned as it is.
+func (a awsAccess) resolve(ctx context.Context, runID string) (awsAccess, error) {
+	if err := a.check(); err != nil {
+		return a, err
+	}
+	if a.AccessKeyID != nil || a.WebIdentityToken == nil {
+		return a, nil
+	}
+	token, err := a.WebIdentityToken.Plaintext(ctx)
+	if err != nil {
+		return a, fmt.Errorf("read the web identity token secret: %w", err)
+	}
+	o := awsconf.Options{Region: a.Region, Endpoint: a.Endpoint, WebIdentityToken: token, RoleARN: a.RoleARN}
+	if a.EmulatorCA != "" {
+		o.CABundlePEM, o.TLSServerName = []byte(a.EmulatorCA), emulatorHost
+	}
+	cfg, err := awsconf.Load(ctx, o)
+	if err != nil {
+		return a, err
+	}
+	c, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return a, fmt.Errorf("assume %s with the web identity token: %w", a.RoleARN, err)
+	}
+	a.AccessKeyID = dag.SetSecret("aws-session-key-id-"+runID, c.AccessKeyID)
+	a.SecretAccessKey = dag.SetSecret("aws-session-secret-"+runID, c.SecretAccessKey)
+	a.SessionToken = dag.SetSecret("aws-session-token-"+runID, c.SessionToken)
+	a.WebIdentityToken = nil
+	return a, nil
 }
 
 func (a awsAccess) config(ctx context.Context) (aws.Config, error) {

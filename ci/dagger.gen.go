@@ -331,6 +331,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsProfile", err))
 				}
 			}
+			var awsWebIdentityToken *dagger.Secret
+			if inputArgs["awsWebIdentityToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsWebIdentityToken"]), &awsWebIdentityToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsWebIdentityToken", err))
+				}
+			}
+			var awsRoleArn string
+			if inputArgs["awsRoleArn"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsRoleArn"]), &awsRoleArn)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsRoleArn", err))
+				}
+			}
 			var stateBucket string
 			if inputArgs["stateBucket"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
@@ -422,7 +436,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg planFile", err))
 				}
 			}
-			return (*Bookme).Deploy(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, allowDirty, arm64, fullShaTag, sourceUrl, who, runUrl, lockTimeout, planFile)
+			return (*Bookme).Deploy(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, awsWebIdentityToken, awsRoleArn, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, allowDirty, arm64, fullShaTag, sourceUrl, who, runUrl, lockTimeout, planFile)
 		case "DryRun":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -758,6 +772,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsProfile", err))
 				}
 			}
+			var awsWebIdentityToken *dagger.Secret
+			if inputArgs["awsWebIdentityToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsWebIdentityToken"]), &awsWebIdentityToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsWebIdentityToken", err))
+				}
+			}
+			var awsRoleArn string
+			if inputArgs["awsRoleArn"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsRoleArn"]), &awsRoleArn)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsRoleArn", err))
+				}
+			}
 			var stateBucket string
 			if inputArgs["stateBucket"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
@@ -814,7 +842,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg format", err))
 				}
 			}
-			return (*Bookme).Plan(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, fullShaTag, detailedExitcode, format)
+			return (*Bookme).Plan(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, awsWebIdentityToken, awsRoleArn, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, fullShaTag, detailedExitcode, format)
 		case "PublishApi":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -877,6 +905,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsProfile", err))
 				}
 			}
+			var awsWebIdentityToken *dagger.Secret
+			if inputArgs["awsWebIdentityToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsWebIdentityToken"]), &awsWebIdentityToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsWebIdentityToken", err))
+				}
+			}
+			var awsRoleArn string
+			if inputArgs["awsRoleArn"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsRoleArn"]), &awsRoleArn)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsRoleArn", err))
+				}
+			}
 			var gitSha string
 			if inputArgs["gitSha"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["gitSha"]), &gitSha)
@@ -919,7 +961,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
 				}
 			}
-			return (*Bookme).PublishApi(&parent, ctx, source, repository, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, gitSha, allowDirty, arm64, fullShaTag, sourceUrl, dryRun)
+			return (*Bookme).PublishApi(&parent, ctx, source, repository, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, awsWebIdentityToken, awsRoleArn, gitSha, allowDirty, arm64, fullShaTag, sourceUrl, dryRun)
 		case "Roll":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)

@@ -45,6 +45,12 @@ func (m *Bookme) Deploy(
 	// Profile in --aws-credentials-file.
 	// +default="default"
 	awsProfile string,
+	// An OIDC token (e.g. env:CI_JOB_JWT_V2) to exchange for --aws-role-arn's temporary credentials.
+	// +optional
+	awsWebIdentityToken *dagger.Secret,
+	// The role to assume with --aws-web-identity-token.
+	// +optional
+	awsRoleArn string,
 	// OpenTofu state bucket (infra/bootstrap); default: book-me-tofu-state-<account id>.
 	// +optional
 	stateBucket string,
@@ -98,7 +104,8 @@ func (m *Bookme) Deploy(
 		}
 	}
 	d, err := m.realDeployment(ctx, source, env, region, awsAccess{AccessKeyID: awsAccessKeyId, SecretAccessKey: awsSecretAccessKey,
-		SessionToken: awsSessionToken, CredentialsFile: awsCredentialsFile, Profile: awsProfile},
+		SessionToken: awsSessionToken, CredentialsFile: awsCredentialsFile, Profile: awsProfile,
+		WebIdentityToken: awsWebIdentityToken, RoleARN: awsRoleArn},
 		stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, allowDirty, who, runUrl, lockTimeout)
 	if err != nil {
 		return "", err
@@ -107,7 +114,8 @@ func (m *Bookme) Deploy(
 	d.fullSHATag = fullShaTag
 	if planned != nil {
 		check, err := m.realDeployment(ctx, source, env, region, awsAccess{AccessKeyID: awsAccessKeyId, SecretAccessKey: awsSecretAccessKey,
-			SessionToken: awsSessionToken, CredentialsFile: awsCredentialsFile, Profile: awsProfile},
+			SessionToken: awsSessionToken, CredentialsFile: awsCredentialsFile, Profile: awsProfile,
+			WebIdentityToken: awsWebIdentityToken, RoleARN: awsRoleArn},
 			stateBucket, stateEncryption, redisAuthToken, providerMirror, d.gitSHA, true, "plan", "", "0s")
 		if err != nil {
 			return "", err
@@ -157,6 +165,12 @@ func (m *Bookme) Plan(
 	// Profile in --aws-credentials-file.
 	// +default="default"
 	awsProfile string,
+	// An OIDC token (e.g. env:CI_JOB_JWT_V2) to exchange for --aws-role-arn's temporary credentials.
+	// +optional
+	awsWebIdentityToken *dagger.Secret,
+	// The role to assume with --aws-web-identity-token.
+	// +optional
+	awsRoleArn string,
 	// OpenTofu state bucket; default: book-me-tofu-state-<account id>.
 	// +optional
 	stateBucket string,
@@ -187,7 +201,8 @@ func (m *Bookme) Plan(
 		return "", fmt.Errorf("--format %q: want markdown or json", format)
 	}
 	d, err := m.realDeployment(ctx, source, env, region, awsAccess{AccessKeyID: awsAccessKeyId, SecretAccessKey: awsSecretAccessKey,
-		SessionToken: awsSessionToken, CredentialsFile: awsCredentialsFile, Profile: awsProfile},
+		SessionToken: awsSessionToken, CredentialsFile: awsCredentialsFile, Profile: awsProfile,
+		WebIdentityToken: awsWebIdentityToken, RoleARN: awsRoleArn},
 		stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, true, "plan", "", "0s")
 	if err != nil {
 		return "", err
@@ -244,7 +259,9 @@ func (m *Bookme) realDeployment(ctx context.Context, source *dagger.Directory, e
 		}
 	}
 	access.Region = region
-	if err := access.check(); err != nil {
+	runID := newRunID()
+	access, err = access.resolve(ctx, runID)
+	if err != nil {
 		return nil, err
 	}
 	cfg, err := access.config(ctx)
@@ -268,7 +285,6 @@ func (m *Bookme) realDeployment(ctx context.Context, source *dagger.Directory, e
 	if redisToken != nil {
 		secretVars["redis_auth_token"] = redisToken
 	}
-	runID := newRunID()
 	return &deployment{
 		env: env, gitSHA: gitSha, who: who, runURL: runURL, runID: runID, access: access, cfg: cfg,
 		s3: newS3(cfg, false),

@@ -26,11 +26,16 @@ func stageAccess(ctx context.Context, region string, keyID, secret, token *dagge
 }
 
 func stageWith(ctx context.Context, access awsAccess) (*deployment, error) {
+	runID := newRunID()
+	access, err := access.resolve(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := access.config(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &deployment{access: access, cfg: cfg, s3: newS3(cfg, false), out: os.Stderr, runID: newRunID()}, nil
+	return &deployment{access: access, cfg: cfg, s3: newS3(cfg, false), out: os.Stderr, runID: runID}, nil
 }
 
 // UploadClient releases a built SPA bundle to its S3 bucket: by content, immutable hashed assets,
@@ -280,6 +285,12 @@ func (m *Bookme) PublishApi(
 	// Profile in --aws-credentials-file.
 	// +default="default"
 	awsProfile string,
+	// An OIDC token (e.g. env:CI_JOB_JWT_V2) to exchange for --aws-role-arn's temporary credentials.
+	// +optional
+	awsWebIdentityToken *dagger.Secret,
+	// The role to assume with --aws-web-identity-token.
+	// +optional
+	awsRoleArn string,
 	// Commit; default: the source's HEAD.
 	// +optional
 	gitSha string,
@@ -300,7 +311,8 @@ func (m *Bookme) PublishApi(
 	dryRun bool,
 ) (string, error) {
 	d, err := stageWith(ctx, awsAccess{Region: region, AccessKeyID: awsAccessKeyId, SecretAccessKey: awsSecretAccessKey,
-		SessionToken: awsSessionToken, CredentialsFile: awsCredentialsFile, Profile: awsProfile})
+		SessionToken: awsSessionToken, CredentialsFile: awsCredentialsFile, Profile: awsProfile,
+		WebIdentityToken: awsWebIdentityToken, RoleARN: awsRoleArn})
 	if err != nil {
 		return "", err
 	}

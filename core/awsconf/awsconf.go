@@ -18,6 +18,8 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 // Options says where and as whom to talk to AWS.
@@ -31,6 +33,12 @@ type Options struct {
 	SessionToken    string
 	// Profile names a shared-config profile; used only when no static keys are given.
 	Profile string
+	// WebIdentityToken and RoleARN: an OIDC token exchanged for the role's temporary credentials
+	// (STS AssumeRoleWithWebIdentity, as CI systems without an AWS action do). Used only when no
+	// static keys are given. RoleSessionName defaults to "bookme-deploy".
+	WebIdentityToken string
+	RoleARN          string
+	RoleSessionName  string
 	// SharedCredentialsFile is a credentials file (INI, as ~/.aws/credentials) to read Profile from
 	// instead of the default locations; used only when no static keys are given.
 	SharedCredentialsFile string
@@ -85,12 +93,33 @@ func Load(ctx context.Context, opts Options) (aws.Config, error) {
 		}
 		loaders = append(loaders, config.WithHTTPClient(client))
 	}
+	if opts.WebIdentityToken != "" && opts.AccessKeyID == "" {
+		if opts.RoleARN == "" {
+			return aws.Config{}, errors.New("aws: a web identity token needs the role to assume (--aws-role-arn)")
+		}
+		// STS itself is called without credentials (AssumeRoleWithWebIdentity is unsigned).
+		loaders = append(loaders, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, loaders...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("aws: load config: %w", err)
 	}
+	if opts.WebIdentityToken != "" && opts.AccessKeyID == "" {
+		name := opts.RoleSessionName
+		if name == "" {
+			name = "bookme-deploy"
+		}
+		p := stscreds.NewWebIdentityRoleProvider(sts.NewFromConfig(cfg), opts.RoleARN, staticToken(opts.WebIdentityToken),
+			func(o *stscreds.WebIdentityRoleOptions) { o.RoleSessionName = name })
+		cfg.Credentials = aws.NewCredentialsCache(p)
+	}
 	return cfg, nil
 }
+
+// staticToken hands the SDK an identity token held in memory (never written to a file).
+type staticToken string
+
+func (t staticToken) GetIdentityToken() ([]byte, error) { return []byte(t), nil }
 
 // PathStyle reports whether S3 clients must use path-style addressing: always against an emulator,
 // whose buckets are not DNS names.
