@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"bookme-deploy/core/cdn"
+	"bookme-deploy/core/deployflow"
 	"bookme-deploy/core/envfile"
 	"bookme-deploy/core/lock"
 	"bookme-deploy/core/pipeline"
@@ -139,25 +140,13 @@ func (d *deployment) lockOptions() lock.Options {
 		Poll: 5 * time.Second, Timeout: d.lockWait, Progress: d.out}
 }
 
-// steps is the deploy DAG:
-//
-//	lock → tofu-base → image ─────────────┐
-//	     │           └→ env-file ─────────┤ (needs frontend's domain names too)
-//	     │           └→ tofu-backend ─────┴→ migrate+roll ─┐
-//	     └→ tofu-frontend → build-client → release-spa → invalidate ─┴→ smoke
-func (d *deployment) steps() []pipeline.Step {
-	return []pipeline.Step{
-		{Name: "lock", Run: d.stepLock},
-		{Name: "tofu-base", After: []string{"lock"}, Run: d.stepTofuBase},
-		{Name: "tofu-frontend", After: []string{"lock"}, Run: d.stepTofuFrontend},
-		{Name: "image", After: []string{"tofu-base"}, Run: d.stepImage},
-		{Name: "env-file", After: []string{"tofu-base", "tofu-frontend"}, Run: d.stepEnvFile},
-		{Name: "tofu-backend", After: []string{"tofu-base", "image"}, Run: d.stepTofuBackend},
-		{Name: "migrate-and-roll", After: []string{"tofu-backend", "env-file", "image"}, Run: d.stepRollout},
-		{Name: "build-client", After: []string{"tofu-frontend"}, Run: d.stepBuildClient},
-		{Name: "release-spa", After: []string{"build-client"}, Run: d.stepRelease},
-		{Name: "invalidate", After: []string{"release-spa"}, Run: d.stepInvalidate},
-		{Name: "smoke", After: []string{"migrate-and-roll", "invalidate"}, Run: d.stepSmoke},
+// stages wires this deployment's steps into the deploy DAG (core/deployflow owns its shape).
+func (d *deployment) stages() deployflow.Stages {
+	return deployflow.Stages{
+		Lock: d.stepLock, TofuBase: d.stepTofuBase, TofuFrontend: d.stepTofuFrontend, Image: d.stepImage,
+		EnvFile: d.stepEnvFile, TofuBackend: d.stepTofuBackend, MigrateAndRoll: d.stepRollout,
+		BuildClient: d.stepBuildClient, ReleaseSPA: d.stepRelease, Invalidate: d.stepInvalidate,
+		Smoke: d.stepSmoke, Unlock: d.stepUnlock,
 	}
 }
 
@@ -168,7 +157,11 @@ func (d *deployment) run(ctx context.Context) (*pipeline.Report, error) {
 	d.rec.DryRun = d.emulated
 	d.rec.TaskDefinitions = map[string]string{}
 	d.rec.PlanHashes = map[string]string{}
-	rep := pipeline.Run(ctx, d.out, d.steps(), pipeline.Step{Name: "unlock", Run: d.stepUnlock})
+	steps, unlock, err := deployflow.Deploy(d.stages())
+	if err != nil {
+		return &pipeline.Report{}, err
+	}
+	rep := pipeline.Run(ctx, d.out, steps, unlock)
 	// The record is written last, with every step's outcome, whatever happened.
 	d.fillRecord(rep)
 	t0 := time.Now()

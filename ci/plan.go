@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 
 	"bookme-deploy/core/cdn"
+	"bookme-deploy/core/deployflow"
 	"bookme-deploy/core/envfile"
 	"bookme-deploy/core/pipeline"
 	"bookme-deploy/core/planfile"
@@ -23,16 +24,14 @@ import (
 // against the base stack's current outputs), the image that would be built or reused, the env
 // file's key diff, the S3 upload/delete lists, the invalidation paths and the task-definition diffs.
 func (d *deployment) planSteps() []pipeline.Step {
-	return []pipeline.Step{
-		{Name: "plan-base", Run: d.planTofuBase},
-		{Name: "plan-frontend", Run: d.planTofuFrontend},
-		{Name: "plan-image", After: []string{"plan-base"}, Run: d.planImage},
-		{Name: "plan-env-file", After: []string{"plan-base", "plan-frontend"}, Run: d.planEnvFile},
-		{Name: "plan-backend", After: []string{"plan-base"}, Run: d.planTofuBackend},
-		{Name: "plan-rollout", After: []string{"plan-backend", "plan-image", "plan-env-file"}, Run: d.planRollout},
-		{Name: "build-client", After: []string{"plan-frontend"}, Run: d.stepBuildClient},
-		{Name: "plan-release", After: []string{"build-client"}, Run: d.planRelease},
+	steps, err := deployflow.Plan(deployflow.PlanStages{
+		Base: d.planTofuBase, Frontend: d.planTofuFrontend, Image: d.planImage, EnvFile: d.planEnvFile,
+		Backend: d.planTofuBackend, Rollout: d.planRollout, BuildClient: d.stepBuildClient, Release: d.planRelease,
+	})
+	if err != nil {
+		panic(err) // every stage is wired above
 	}
+	return steps
 }
 
 func (d *deployment) addPlan(name, text string) {

@@ -1,0 +1,110 @@
+// Package deployflow is the shape of a deploy: which stage runs after which. core/pipeline runs the
+// DAG; the Dagger module (ci/) implements the stages. Keeping the shape here means the ordering and
+// the failure semantics — a failed stage stops everything that depends on it, later stages do not
+// start, the lock is always released — are tested without an engine or an AWS account.
+//
+//	lock → tofu-base → image ─────────────┐
+//	     │           └→ env-file ─────────┤ (needs frontend's domain names too)
+//	     │           └→ tofu-backend ─────┴→ migrate-and-roll ─┐  (db-bootstrap → migration → roll)
+//	     └→ tofu-frontend → build-client → release-spa → invalidate ─┴→ smoke
+//	finally: unlock
+package deployflow
+
+import (
+	"context"
+	"fmt"
+
+	"bookme-deploy/core/pipeline"
+)
+
+// Stage is one stage's work: it returns a one-line detail for the report.
+type Stage = func(ctx context.Context) (detail string, err error)
+
+// Step names of a deploy.
+const (
+	Lock           = "lock"
+	TofuBase       = "tofu-base"
+	TofuFrontend   = "tofu-frontend"
+	Image          = "image"
+	EnvFile        = "env-file"
+	TofuBackend    = "tofu-backend"
+	MigrateAndRoll = "migrate-and-roll"
+	BuildClient    = "build-client"
+	ReleaseSPA     = "release-spa"
+	Invalidate     = "invalidate"
+	Smoke          = "smoke"
+	Unlock         = "unlock"
+)
+
+// Stages are a deploy's stages. Every field is required.
+type Stages struct {
+	Lock, TofuBase, TofuFrontend, Image, EnvFile, TofuBackend, MigrateAndRoll,
+	BuildClient, ReleaseSPA, Invalidate, Smoke, Unlock Stage
+}
+
+// Deploy returns the deploy DAG and its finally step (unlock).
+func Deploy(s Stages) (steps []pipeline.Step, finally pipeline.Step, err error) {
+	steps = []pipeline.Step{
+		{Name: Lock, Run: s.Lock},
+		{Name: TofuBase, After: []string{Lock}, Run: s.TofuBase},
+		{Name: TofuFrontend, After: []string{Lock}, Run: s.TofuFrontend},
+		// The image's repository comes from the base stack.
+		{Name: Image, After: []string{TofuBase}, Run: s.Image},
+		// The env file names the database (base) and the domains (frontend).
+		{Name: EnvFile, After: []string{TofuBase, TofuFrontend}, Run: s.EnvFile},
+		// The backend stack's task definitions name the commit's image tag: it must exist first.
+		{Name: TofuBackend, After: []string{TofuBase, Image}, Run: s.TofuBackend},
+		// One-off tasks and services need the backend's families, the env file and the image.
+		{Name: MigrateAndRoll, After: []string{TofuBackend, EnvFile, Image}, Run: s.MigrateAndRoll},
+		// The bundle bakes in the API's domain (frontend stack).
+		{Name: BuildClient, After: []string{TofuFrontend}, Run: s.BuildClient},
+		{Name: ReleaseSPA, After: []string{BuildClient}, Run: s.ReleaseSPA},
+		{Name: Invalidate, After: []string{ReleaseSPA}, Run: s.Invalidate},
+		{Name: Smoke, After: []string{MigrateAndRoll, Invalidate}, Run: s.Smoke},
+	}
+	finally = pipeline.Step{Name: Unlock, Run: s.Unlock}
+	for _, st := range append(steps, finally) {
+		if st.Run == nil {
+			return nil, pipeline.Step{}, fmt.Errorf("deployflow: stage %s has no implementation", st.Name)
+		}
+	}
+	return steps, finally, nil
+}
+
+// Plan step names.
+const (
+	PlanBase     = "plan-base"
+	PlanFrontend = "plan-frontend"
+	PlanImage    = "plan-image"
+	PlanEnvFile  = "plan-env-file"
+	PlanBackend  = "plan-backend"
+	PlanRollout  = "plan-rollout"
+	PlanRelease  = "plan-release"
+)
+
+// PlanStages are the read-only twins of the deploy's stages (`plan`). Every field is required.
+type PlanStages struct {
+	Base, Frontend, Image, EnvFile, Backend, Rollout, BuildClient, Release Stage
+}
+
+// Plan returns the plan DAG: the three tofu plans (backend against the base stack's current
+// outputs), the image decision, the env file's key diff, the task-definition diffs, the bundle and
+// its upload/invalidation plan. Nothing in it changes anything.
+func Plan(s PlanStages) ([]pipeline.Step, error) {
+	steps := []pipeline.Step{
+		{Name: PlanBase, Run: s.Base},
+		{Name: PlanFrontend, Run: s.Frontend},
+		{Name: PlanImage, After: []string{PlanBase}, Run: s.Image},
+		{Name: PlanEnvFile, After: []string{PlanBase, PlanFrontend}, Run: s.EnvFile},
+		{Name: PlanBackend, After: []string{PlanBase}, Run: s.Backend},
+		{Name: PlanRollout, After: []string{PlanBackend, PlanImage, PlanEnvFile}, Run: s.Rollout},
+		{Name: BuildClient, After: []string{PlanFrontend}, Run: s.BuildClient},
+		{Name: PlanRelease, After: []string{BuildClient}, Run: s.Release},
+	}
+	for _, st := range steps {
+		if st.Run == nil {
+			return nil, fmt.Errorf("deployflow: plan stage %s has no implementation", st.Name)
+		}
+	}
+	return steps, nil
+}

@@ -1,0 +1,195 @@
+package deployflow
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"bookme-deploy/core/pipeline"
+)
+
+// recorder fakes every stage at the package boundary: it notes when each started and ended and
+// fails the stages it is told to.
+type recorder struct {
+	mu     sync.Mutex
+	start  map[string]time.Time
+	end    map[string]time.Time
+	fail   map[string]bool
+	active int
+	peak   int
+}
+
+func newRecorder(fail ...string) *recorder {
+	r := &recorder{start: map[string]time.Time{}, end: map[string]time.Time{}, fail: map[string]bool{}}
+	for _, f := range fail {
+		r.fail[f] = true
+	}
+	return r
+}
+
+func (r *recorder) stage(name string) Stage {
+	return func(ctx context.Context) (string, error) {
+		r.mu.Lock()
+		r.start[name] = time.Now()
+		r.active++
+		r.peak = max(r.peak, r.active)
+		r.mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+		r.mu.Lock()
+		r.end[name] = time.Now()
+		r.active--
+		r.mu.Unlock()
+		if r.fail[name] {
+			return "", errors.New(name + " broke")
+		}
+		return name + " done", nil
+	}
+}
+
+func (r *recorder) ran(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.start[name]
+	return ok
+}
+
+func (r *recorder) stages() Stages {
+	return Stages{Lock: r.stage(Lock), TofuBase: r.stage(TofuBase), TofuFrontend: r.stage(TofuFrontend),
+		Image: r.stage(Image), EnvFile: r.stage(EnvFile), TofuBackend: r.stage(TofuBackend),
+		MigrateAndRoll: r.stage(MigrateAndRoll), BuildClient: r.stage(BuildClient), ReleaseSPA: r.stage(ReleaseSPA),
+		Invalidate: r.stage(Invalidate), Smoke: r.stage(Smoke), Unlock: r.stage(Unlock)}
+}
+
+func run(t *testing.T, r *recorder) *pipeline.Report {
+	t.Helper()
+	steps, finally, err := Deploy(r.stages())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pipeline.Run(context.Background(), nil, steps, finally)
+}
+
+func status(rep *pipeline.Report, name string) pipeline.Status {
+	for _, s := range rep.Steps {
+		if s.Name == name {
+			return s.Status
+		}
+	}
+	return ""
+}
+
+// The orders a deploy depends on, each for a reason (see Deploy).
+var mustPrecede = [][2]string{
+	{Lock, TofuBase}, {Lock, TofuFrontend},
+	{TofuBase, Image}, {TofuBase, EnvFile}, {TofuFrontend, EnvFile},
+	{Image, TofuBackend}, {TofuBase, TofuBackend},
+	{TofuBackend, MigrateAndRoll}, {EnvFile, MigrateAndRoll}, {Image, MigrateAndRoll},
+	{TofuFrontend, BuildClient}, {BuildClient, ReleaseSPA}, {ReleaseSPA, Invalidate},
+	{MigrateAndRoll, Smoke}, {Invalidate, Smoke},
+}
+
+func TestDeployRunsEveryStageInDependencyOrder(t *testing.T) {
+	r := newRecorder()
+	rep := run(t, r)
+	if err := rep.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range mustPrecede {
+		if !r.end[e[0]].Before(r.start[e[1]]) {
+			t.Errorf("%s started before %s ended", e[1], e[0])
+		}
+	}
+	for name, s := range r.start {
+		if name != Lock && s.Before(r.end[Lock]) {
+			t.Errorf("%s started before the lock was held", name)
+		}
+		if name != Unlock && r.end[name].After(r.start[Unlock]) {
+			t.Errorf("unlock started while %s ran", name)
+		}
+	}
+	if len(r.start) != 12 {
+		t.Errorf("%d stages ran, want 12", len(r.start))
+	}
+	if r.peak < 2 {
+		t.Errorf("independent branches never ran in parallel (peak %d)", r.peak)
+	}
+}
+
+func TestLockRefusedRunsNothingButUnlock(t *testing.T) {
+	r := newRecorder(Lock)
+	rep := run(t, r)
+	if err := rep.Err(); err == nil || !strings.Contains(err.Error(), "lock") {
+		t.Fatalf("error %v", err)
+	}
+	for _, name := range []string{TofuBase, TofuFrontend, Image, EnvFile, TofuBackend, MigrateAndRoll, BuildClient, ReleaseSPA, Invalidate, Smoke} {
+		if r.ran(name) || status(rep, name) != pipeline.Skipped {
+			t.Errorf("%s: ran=%v status %s after the lock was refused", name, r.ran(name), status(rep, name))
+		}
+	}
+	if !r.ran(Unlock) {
+		t.Error("unlock did not run")
+	}
+}
+
+func TestBaseStackFailureStopsWhatDependsOnIt(t *testing.T) {
+	r := newRecorder(TofuBase)
+	rep := run(t, r)
+	if err := rep.Err(); err == nil || !strings.Contains(err.Error(), "tofu-base broke") {
+		t.Fatalf("error %v", err)
+	}
+	for _, name := range []string{Image, EnvFile, TofuBackend, MigrateAndRoll, Smoke} {
+		if r.ran(name) {
+			t.Errorf("%s ran after tofu-base failed", name)
+		}
+		if status(rep, name) != pipeline.Skipped {
+			t.Errorf("%s: status %s, want skipped", name, status(rep, name))
+		}
+	}
+	if !r.ran(Unlock) {
+		t.Error("unlock did not run")
+	}
+}
+
+func TestRolloutFailureReleasesNoSmokeAndUnlocks(t *testing.T) {
+	r := newRecorder(MigrateAndRoll)
+	rep := run(t, r)
+	if status(rep, MigrateAndRoll) != pipeline.Failed || status(rep, Smoke) != pipeline.Skipped || r.ran(Smoke) {
+		t.Errorf("migrate-and-roll %s, smoke %s (ran %v)", status(rep, MigrateAndRoll), status(rep, Smoke), r.ran(Smoke))
+	}
+	if !r.ran(Unlock) || status(rep, Unlock) != pipeline.Succeeded {
+		t.Error("unlock did not run after a failed rollout")
+	}
+}
+
+func TestMissingStageIsRefused(t *testing.T) {
+	s := newRecorder().stages()
+	s.Smoke = nil
+	if _, _, err := Deploy(s); err == nil || !strings.Contains(err.Error(), "smoke") {
+		t.Errorf("Deploy with no smoke stage: %v", err)
+	}
+	if _, err := Plan(PlanStages{}); err == nil {
+		t.Error("Plan with no stages accepted")
+	}
+}
+
+func TestPlanOrder(t *testing.T) {
+	r := newRecorder()
+	steps, err := Plan(PlanStages{Base: r.stage(PlanBase), Frontend: r.stage(PlanFrontend), Image: r.stage(PlanImage),
+		EnvFile: r.stage(PlanEnvFile), Backend: r.stage(PlanBackend), Rollout: r.stage(PlanRollout),
+		BuildClient: r.stage(BuildClient), Release: r.stage(PlanRelease)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pipeline.Run(context.Background(), nil, steps).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range [][2]string{{PlanBase, PlanBackend}, {PlanBackend, PlanRollout}, {PlanImage, PlanRollout},
+		{PlanEnvFile, PlanRollout}, {PlanFrontend, BuildClient}, {BuildClient, PlanRelease}} {
+		if !r.end[e[0]].Before(r.start[e[1]]) {
+			t.Errorf("%s started before %s ended", e[1], e[0])
+		}
+	}
+}
