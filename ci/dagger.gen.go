@@ -436,7 +436,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg planFile", err))
 				}
 			}
-			return (*Bookme).Deploy(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, awsWebIdentityToken, awsRoleArn, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, allowDirty, arm64, fullShaTag, sourceUrl, who, runUrl, lockTimeout, planFile)
+			var stages []string
+			if inputArgs["stages"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stages"]), &stages)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stages", err))
+				}
+			}
+			return (*Bookme).Deploy(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, awsWebIdentityToken, awsRoleArn, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, allowDirty, arm64, fullShaTag, sourceUrl, who, runUrl, lockTimeout, planFile, stages)
 		case "DryRun":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)

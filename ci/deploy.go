@@ -67,6 +67,8 @@ type deployment struct {
 	backend  *stack.Backend
 	frontend *stack.Frontend
 	image    string
+	// only selects stages (deploy --stages); empty: all.
+	only []string
 	// fullSHATag tags the image with the full commit id instead of its first 12 digits.
 	fullSHATag bool
 	// dbAppUser is the application's database role (the env file's POSTGRES_USER).
@@ -147,7 +149,60 @@ func (d *deployment) stages() deployflow.Stages {
 		EnvFile: d.stepEnvFile, TofuBackend: d.stepTofuBackend, MigrateAndRoll: d.stepRollout,
 		BuildClient: d.stepBuildClient, ReleaseSPA: d.stepRelease, Invalidate: d.stepInvalidate,
 		Smoke: d.stepSmoke, Unlock: d.stepUnlock,
+		BaseOutputs: d.readBase, FrontendOutputs: d.readFrontend, BackendOutputs: d.readBackend,
+		ExistingImage: d.existingImage,
 	}
+}
+
+// The read-only stand-ins a stage selection (deploy --stages) runs instead of the stages it leaves out.
+
+func (d *deployment) readBase(ctx context.Context) (string, error) {
+	out, err := d.tofu.outputs(ctx, stack.StackBase)
+	if err != nil {
+		return "", err
+	}
+	if d.base, err = stack.ParseBase(out); err != nil {
+		return "", err
+	}
+	return "not selected: outputs read", nil
+}
+
+func (d *deployment) readFrontend(ctx context.Context) (string, error) {
+	out, err := d.tofu.outputs(ctx, stack.StackFrontend)
+	if err != nil {
+		return "", err
+	}
+	if d.frontend, err = stack.ParseFrontend(out); err != nil {
+		return "", err
+	}
+	return "not selected: outputs read", nil
+}
+
+func (d *deployment) readBackend(ctx context.Context) (string, error) {
+	out, err := d.tofu.outputs(ctx, stack.StackBackend)
+	if err != nil {
+		return "", err
+	}
+	if d.backend, err = stack.ParseBackend(out); err != nil {
+		return "", err
+	}
+	return "not selected: outputs read", nil
+}
+
+// existingImage finds the commit's image in ECR without building: a selection without the image
+// stage deploys only an image an earlier deploy pushed.
+func (d *deployment) existingImage(ctx context.Context) (string, error) {
+	plan, err := registry.PlanPublish(ctx, newECR(d.cfg), registry.PublishInput{
+		Repository: d.base.ECRRepositoryName, GitSHA: d.gitSHA, LongTag: d.fullSHATag})
+	if err != nil {
+		return "", err
+	}
+	if !plan.Reuse {
+		return "", fmt.Errorf("image: %s is not in ECR; select the image stage too (--stages image,…)", plan.TagRef)
+	}
+	d.image = plan.Ref
+	d.rec.ImageRef = plan.Ref
+	return "not selected: reuse " + plan.Ref, nil
 }
 
 // run executes the DAG, then always writes the record and releases the lock.
@@ -157,7 +212,7 @@ func (d *deployment) run(ctx context.Context) (*pipeline.Report, error) {
 	d.rec.DryRun = d.emulated
 	d.rec.TaskDefinitions = map[string]string{}
 	d.rec.PlanHashes = map[string]string{}
-	steps, unlock, err := deployflow.Deploy(d.stages())
+	steps, unlock, err := deployflow.Deploy(d.stages(), d.only...)
 	if err != nil {
 		return &pipeline.Report{}, err
 	}
@@ -360,6 +415,12 @@ func (d *deployment) stepRollout(ctx context.Context) (string, error) {
 	if d.emulated {
 		settings.PollInterval = time.Second
 	}
+	if d.dbAppUser == "" {
+		// The env-file stage was not selected: render (read-only) for the database role.
+		if _, err := d.renderEnvFile(ctx); err != nil {
+			return "", err
+		}
+	}
 	bootstrap, err := d.dbBootstrapTask()
 	if err != nil {
 		return "", err
@@ -465,7 +526,7 @@ func (d *deployment) stepInvalidate(ctx context.Context) (string, error) {
 // stepSmoke checks the API through the ALB and the SPA through CloudFront. In the emulated account
 // nothing serves HTTP, so it checks what CloudFront would serve: the bucket's index.html.
 func (d *deployment) stepSmoke(ctx context.Context) (string, error) {
-	local, err := os.ReadFile(d.bundle + "/index.html")
+	local, err := d.releasedIndex(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -506,6 +567,20 @@ func (d *deployment) stepSmoke(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return firstLine(api.Text()) + "; " + firstLine(spa.Text()), nil
+}
+
+// releasedIndex is the index.html the release step uploaded, or — when the release was not selected
+// (deploy --stages smoke) — the one in the client bucket.
+func (d *deployment) releasedIndex(ctx context.Context) ([]byte, error) {
+	if d.bundle != "" {
+		return os.ReadFile(d.bundle + "/index.html")
+	}
+	obj, err := d.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(d.frontend.ClientBucket), Key: aws.String("index.html")})
+	if err != nil {
+		return nil, fmt.Errorf("smoke: read index.html from the client bucket: %w", err)
+	}
+	defer obj.Body.Close()
+	return io.ReadAll(obj.Body)
 }
 
 func (d *deployment) stepRecord(ctx context.Context) (string, error) {

@@ -240,6 +240,11 @@ func (m *Bookme) dryRun(ctx context.Context, source *dagger.Directory, env strin
 				return nil, fmt.Errorf("%w\n%s", err, b.String())
 			}
 		}
+		text, err := rehearseSelection(ctx, mk)
+		b.WriteString(text)
+		if err != nil {
+			return nil, fmt.Errorf("%w\n%s", err, b.String())
+		}
 	}
 	verify, err := verifyAccount(ctx, first)
 	b.WriteString(verify)

@@ -92,7 +92,15 @@ func (m *Bookme) Deploy(
 	// image, env file or bundle.
 	// +optional
 	planFile *dagger.File,
+	// Run only these stages: tofu-base, tofu-frontend, image, env-file, tofu-backend, migrate-and-roll,
+	// release (build, upload, invalidate), smoke. A stage left out is read when a selected one needs
+	// it (stack outputs; the commit's image must already be in ECR). Default: all.
+	// +optional
+	stages []string,
 ) (string, error) {
+	if len(stages) > 0 && planFile != nil {
+		return "", fmt.Errorf("--stages and --plan-file cannot be combined: a plan file covers the whole deploy")
+	}
 	var planned *planfile.File
 	if planFile != nil {
 		data, err := planFile.Contents(ctx)
@@ -111,7 +119,7 @@ func (m *Bookme) Deploy(
 		return "", err
 	}
 	d.publish = ecrPublisher{arm64: arm64, sourceURL: sourceUrl}
-	d.fullSHATag = fullShaTag
+	d.fullSHATag, d.only = fullShaTag, stages
 	if planned != nil {
 		check, err := m.realDeployment(ctx, source, env, region, awsAccess{AccessKeyID: awsAccessKeyId, SecretAccessKey: awsSecretAccessKey,
 			SessionToken: awsSessionToken, CredentialsFile: awsCredentialsFile, Profile: awsProfile,

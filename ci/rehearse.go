@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"bookme-deploy/core/deployflow"
 	"bookme-deploy/core/pipeline"
 	"bookme-deploy/core/planfile"
 	"bookme-deploy/core/registry"
@@ -236,4 +237,31 @@ func rehearseDBBootstrap(ctx context.Context, d *deployment, reg *emulatedECR, c
 	}
 	b.WriteString("DB bootstrap: created on the first run, nothing changed on the second.\n\n")
 	return b.String(), nil
+}
+
+// rehearseSelection deploys only the rollout and the SPA release (deploy --stages
+// migrate-and-roll,release) of the same commit: the stacks' outputs are read instead of applied,
+// the image is found in the registry instead of built, and nothing changes.
+func rehearseSelection(ctx context.Context, mk func() *deployment) (string, error) {
+	d := mk()
+	d.only = []string{deployflow.MigrateAndRoll, deployflow.Release}
+	rep, err := d.run(ctx)
+	text := fmt.Sprintf("## Deploy of selected stages (`deploy --stages %s`)\n\n```\n%s```\n%s\n\n", strings.Join(d.only, ","), rep.Text(), d.stats.text())
+	if err != nil {
+		return text, fmt.Errorf("dry-run: deploy --stages: %w", err)
+	}
+	want := map[string]string{
+		deployflow.TofuBase: "not selected: outputs read", deployflow.TofuFrontend: "not selected: outputs read",
+		deployflow.TofuBackend: "not selected: outputs read", deployflow.Image: "not selected: reuse ",
+		deployflow.EnvFile: "not selected", deployflow.Smoke: "not selected",
+	}
+	for name, prefix := range want {
+		if o := outcome(rep, name); !strings.HasPrefix(o.Detail, prefix) {
+			return text, fmt.Errorf("dry-run: deploy --stages: %s says %q, want %q", name, o.Detail, prefix)
+		}
+	}
+	if !d.stats.noOp() || d.stats.TofuResourceChange != 0 {
+		return text, fmt.Errorf("dry-run: deploy --stages of an unchanged commit changed something: %s", d.stats.text())
+	}
+	return text + "Selected stages: stacks read, not applied; image reused; rollout and release ran and changed nothing.\n\n", nil
 }

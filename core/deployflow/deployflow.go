@@ -40,10 +40,23 @@ const (
 type Stages struct {
 	Lock, TofuBase, TofuFrontend, Image, EnvFile, TofuBackend, MigrateAndRoll,
 	BuildClient, ReleaseSPA, Invalidate, Smoke, Unlock Stage
+	// Read-only stand-ins, run instead of a stage a selection leaves out when a selected stage needs
+	// what it would provide: a stack's current outputs, the commit's image already in the registry.
+	BaseOutputs, FrontendOutputs, BackendOutputs, ExistingImage Stage
 }
 
+// Release selects the SPA release as a whole: build-client, release-spa and invalidate.
+const Release = "release"
+
+// Selectable are the names a selection may use.
+var Selectable = []string{TofuBase, TofuFrontend, Image, EnvFile, TofuBackend, MigrateAndRoll, Release, Smoke}
+
 // Deploy returns the deploy DAG and its finally step (unlock).
-func Deploy(s Stages) (steps []pipeline.Step, finally pipeline.Step, err error) {
+//
+// only selects stages (Selectable; none = all). A stage left out runs its read-only stand-in when
+// a selected stage depends on it (a stack's outputs are read, the commit's image must already
+// exist), and otherwise does nothing; the lock is always taken and released.
+func Deploy(s Stages, only ...string) (steps []pipeline.Step, finally pipeline.Step, err error) {
 	steps = []pipeline.Step{
 		{Name: Lock, Run: s.Lock},
 		{Name: TofuBase, After: []string{Lock}, Run: s.TofuBase},
@@ -68,7 +81,74 @@ func Deploy(s Stages) (steps []pipeline.Step, finally pipeline.Step, err error) 
 			return nil, pipeline.Step{}, fmt.Errorf("deployflow: stage %s has no implementation", st.Name)
 		}
 	}
+	if len(only) == 0 {
+		return steps, finally, nil
+	}
+	selected, err := selection(only)
+	if err != nil {
+		return nil, pipeline.Step{}, err
+	}
+	needed := ancestors(steps, selected)
+	standIn := map[string]Stage{TofuBase: s.BaseOutputs, TofuFrontend: s.FrontendOutputs, TofuBackend: s.BackendOutputs, Image: s.ExistingImage}
+	for i, st := range steps {
+		switch {
+		case st.Name == Lock || selected[st.Name]:
+		case needed[st.Name] && standIn[st.Name] != nil:
+			steps[i].Run = standIn[st.Name]
+		case needed[st.Name] && (st.Name == TofuBase || st.Name == TofuFrontend || st.Name == TofuBackend || st.Name == Image):
+			return nil, pipeline.Step{}, fmt.Errorf("deployflow: %s is needed by the selection but has no read-only stand-in", st.Name)
+		default:
+			steps[i].Run = notSelected
+		}
+	}
 	return steps, finally, nil
+}
+
+func notSelected(context.Context) (string, error) { return "not selected", nil }
+
+// selection validates only and expands release into its three steps.
+func selection(only []string) (map[string]bool, error) {
+	valid := map[string]bool{}
+	for _, n := range Selectable {
+		valid[n] = true
+	}
+	sel := map[string]bool{}
+	for _, n := range only {
+		if !valid[n] {
+			return nil, fmt.Errorf("deployflow: unknown stage %q; choose from %v", n, Selectable)
+		}
+		if n == Release {
+			sel[BuildClient], sel[ReleaseSPA], sel[Invalidate] = true, true, true
+			continue
+		}
+		sel[n] = true
+	}
+	return sel, nil
+}
+
+// ancestors are the steps the selected ones depend on, transitively (not the selected themselves).
+func ancestors(steps []pipeline.Step, selected map[string]bool) map[string]bool {
+	after := map[string][]string{}
+	for _, st := range steps {
+		after[st.Name] = st.After
+	}
+	need := map[string]bool{}
+	var visit func(string)
+	visit = func(n string) {
+		for _, a := range after[n] {
+			if !need[a] {
+				need[a] = true
+				visit(a)
+			}
+		}
+	}
+	for n := range selected {
+		visit(n)
+	}
+	for n := range selected {
+		delete(need, n)
+	}
+	return need
 }
 
 // Plan step names.

@@ -193,3 +193,73 @@ func TestPlanOrder(t *testing.T) {
 		}
 	}
 }
+
+func (r *recorder) withStandIns() Stages {
+	s := r.stages()
+	s.BaseOutputs, s.FrontendOutputs, s.BackendOutputs = r.stage("base-outputs"), r.stage("frontend-outputs"), r.stage("backend-outputs")
+	s.ExistingImage = r.stage("existing-image")
+	return s
+}
+
+func TestSelectionRunsOnlyWhatItNamesAndReadsWhatThoseNeed(t *testing.T) {
+	r := newRecorder()
+	steps, finally, err := Deploy(r.withStandIns(), Release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := pipeline.Run(context.Background(), nil, steps, finally)
+	if err := rep.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{Lock, "frontend-outputs", BuildClient, ReleaseSPA, Invalidate, Unlock} {
+		if !r.ran(want) {
+			t.Errorf("%s did not run", want)
+		}
+	}
+	for _, not := range []string{TofuBase, TofuFrontend, Image, EnvFile, TofuBackend, MigrateAndRoll, Smoke, "base-outputs", "backend-outputs", "existing-image"} {
+		if r.ran(not) {
+			t.Errorf("%s ran, but the selection is only the release", not)
+		}
+	}
+
+	r = newRecorder()
+	steps, finally, err = Deploy(r.withStandIns(), MigrateAndRoll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pipeline.Run(context.Background(), nil, steps, finally).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"base-outputs", "frontend-outputs", "backend-outputs", "existing-image", MigrateAndRoll} {
+		if !r.ran(want) {
+			t.Errorf("rollout only: %s did not run", want)
+		}
+	}
+	for _, not := range []string{TofuBase, TofuFrontend, TofuBackend, Image, EnvFile, BuildClient, Smoke} {
+		if r.ran(not) {
+			t.Errorf("rollout only: %s ran", not)
+		}
+	}
+}
+
+func TestSelectionNeedingAMissingStandInOrUnknownIsRefused(t *testing.T) {
+	r := newRecorder()
+	if _, _, err := Deploy(r.stages(), MigrateAndRoll); err == nil || !strings.Contains(err.Error(), "stand-in") {
+		t.Errorf("no stand-ins: %v", err)
+	}
+	if _, _, err := Deploy(r.withStandIns(), "frontend"); err == nil || !strings.Contains(err.Error(), `unknown stage "frontend"`) {
+		t.Errorf("unknown stage: %v", err)
+	}
+}
+
+func TestFailedStandInStopsTheSelection(t *testing.T) {
+	r := newRecorder("existing-image")
+	steps, finally, err := Deploy(r.withStandIns(), MigrateAndRoll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := pipeline.Run(context.Background(), nil, steps, finally)
+	if rep.Err() == nil || r.ran(MigrateAndRoll) || !r.ran(Unlock) {
+		t.Errorf("a missing image must stop the rollout: err %v, rolled %v, unlocked %v", rep.Err(), r.ran(MigrateAndRoll), r.ran(Unlock))
+	}
+}
