@@ -92,6 +92,8 @@ func TestDryRun(t *testing.T) {
 		"`deploy --plan-file` of the same plan refused before changing anything (drifted: tofu-frontend)",
 		// The pushed image's bookme-dbbootstrap against a stand-in PostgreSQL, twice.
 		"DB bootstrap: created on the first run, nothing changed on the second.",
+		// deploy --stages migrate-and-roll,release: stacks read, image reused, nothing changed.
+		"Selected stages: stacks read, not applied; image reused; rollout and release ran and changed nothing.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry-run report lacks %q", want)
