@@ -32,7 +32,9 @@ const dryRunSourceURL = "https://example.com/book_me.git"
 // push, the env file, the DB bootstrap and migration tasks, the roll, the SPA release and the
 // invalidation all run for real against them. Then it deploys the same commit a second time, which
 // must change nothing, while a concurrent deploy must be refused by the lock; saves a plan and
-// deploys it with --plan-file; checks the emulated account and prints the summaries.
+// deploys it with --plan-file, then refuses it once the account drifted; runs the image's DB
+// bootstrap against a stand-in PostgreSQL; deploys selected stages only; checks the emulated account
+// and prints the summaries.
 //
 // +cache="never"
 func (m *Bookme) DryRun(
