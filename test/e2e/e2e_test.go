@@ -172,7 +172,6 @@ func TestDryRunLeaksNoSecret(t *testing.T) {
 	t.Logf("scanned %d files + stderr + image layers for %d secrets: none found (%s)", n, len(secrets), d.Round(time.Second))
 }
 
-
 func randHex(t *testing.T) string {
 	b := make([]byte, 12)
 	if _, err := rand.Read(b); err != nil {
