@@ -29,6 +29,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"bookme-deploy/internal/ocitar"
 )
 
 // MinSecretLen is the shortest secret value the scanner accepts: shorter values match by chance.
@@ -367,7 +369,7 @@ func (s *Scanner) ScanImageTarball(path string) ([]Finding, error) {
 			return nil, err
 		}
 		defer os.RemoveAll(dir)
-		if err := extractTar(path, dir); err != nil {
+		if err := ocitar.Extract(path, dir); err != nil {
 			return nil, err
 		}
 		out, err := s.ScanOCILayout(dir)
@@ -397,50 +399,6 @@ func tarMembers(path string) (map[string]bool, error) {
 			return nil, fmt.Errorf("secret scan: %s is not a tar archive: %w", path, err)
 		}
 		out[strings.TrimPrefix(h.Name, "./")] = true
-	}
-}
-
-func extractTar(path, dir string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("secret scan: read %s: %w", path, err)
-		}
-		name := filepath.Clean(strings.TrimPrefix(h.Name, "./"))
-		if name == "." || strings.HasPrefix(name, "..") || filepath.IsAbs(name) {
-			continue
-		}
-		target := filepath.Join(dir, name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
-			}
-			out, err := os.Create(target)
-			if err != nil {
-				return err
-			}
-			if _, err := io.Copy(out, tr); err != nil {
-				out.Close()
-				return err
-			}
-			if err := out.Close(); err != nil {
-				return err
-			}
-		}
 	}
 }
 

@@ -7,10 +7,7 @@
 package main
 
 import (
-	"archive/tar"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +15,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"bookme-deploy/internal/ocitar"
 )
 
 func main() {
@@ -126,7 +125,7 @@ func load(path string) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := untar(path, dir); err != nil {
+	if err := ocitar.Extract(path, dir); err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(dir, "index.json")); err == nil {
@@ -144,48 +143,4 @@ func load(path string) (v1.Image, error) {
 		return idx.Image(im.Manifests[0].Digest)
 	}
 	return tarball.ImageFromPath(path, nil)
-}
-
-func untar(path, dir string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		name := filepath.Clean(h.Name)
-		if strings.HasPrefix(name, "..") || filepath.IsAbs(name) {
-			return fmt.Errorf("%s: unsafe path %q", path, h.Name)
-		}
-		p := filepath.Join(dir, name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				return err
-			}
-			out, err := os.Create(p)
-			if err != nil {
-				return err
-			}
-			if _, err := io.Copy(out, tr); err != nil {
-				out.Close()
-				return err
-			}
-			if err := out.Close(); err != nil {
-				return err
-			}
-		}
-	}
 }
