@@ -121,10 +121,9 @@ func (m *Bookme) Deploy(
 	d.publish = ecrPublisher{arm64: arm64, sourceURL: sourceUrl}
 	d.fullSHATag, d.only = fullShaTag, stages
 	if planned != nil {
-		check, err := m.realDeployment(ctx, source, env, region, awsAccess{AccessKeyID: awsAccessKeyId, SecretAccessKey: awsSecretAccessKey,
-			SessionToken: awsSessionToken, CredentialsFile: awsCredentialsFile, Profile: awsProfile,
-			WebIdentityToken: awsWebIdentityToken, RoleARN: awsRoleArn},
-			stateBucket, stateEncryption, redisAuthToken, providerMirror, d.gitSHA, true, "plan", "", "0s")
+		// The same (already resolved) access and state bucket as the deploy itself.
+		check, err := m.realDeployment(ctx, source, env, region, d.access, d.tofu.stateBucket,
+			stateEncryption, redisAuthToken, providerMirror, d.gitSHA, true, "plan", "", "0s")
 		if err != nil {
 			return "", err
 		}
