@@ -19,10 +19,8 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"bookme-deploy/internal/tools/lookalike"
 )
 
 func main() {
@@ -39,62 +37,21 @@ func main() {
 }
 
 func run(base, out, goroot string) error {
-	idx, err := layout.ImageIndexFromPath(base)
-	if err != nil {
-		return fmt.Errorf("read base layout: %w", err)
-	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return err
-	}
-	if len(im.Manifests) != 1 {
-		return fmt.Errorf("base layout holds %d manifests, want 1", len(im.Manifests))
-	}
-	img, err := idx.Image(im.Manifests[0].Digest)
-	if err != nil {
-		return err
-	}
 	var buf bytes.Buffer
 	if err := tarTree(&buf, goroot, "usr/local/go"); err != nil {
 		return fmt.Errorf("pack GOROOT: %w", err)
 	}
-	data := buf.Bytes()
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(data)), nil
+	d, err := lookalike.Build(base, out, buf.Bytes(), func(cfg *v1.Config) {
+		cfg.Env = []string{
+			"PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			"GOPATH=/go", "GOTOOLCHAIN=local",
+		}
+		cfg.WorkingDir = "/go"
+		cfg.Cmd = []string{"bash"}
 	})
 	if err != nil {
 		return err
 	}
-	img, err = mutate.AppendLayers(img, layer)
-	if err != nil {
-		return err
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return err
-	}
-	cfg := cf.Config.DeepCopy()
-	cfg.Env = []string{
-		"PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"GOPATH=/go", "GOTOOLCHAIN=local",
-	}
-	cfg.WorkingDir = "/go"
-	cfg.Cmd = []string{"bash"}
-	img, err = mutate.Config(img, *cfg)
-	if err != nil {
-		return err
-	}
-	if err := os.RemoveAll(out); err != nil {
-		return err
-	}
-	p, err := layout.Write(out, empty.Index)
-	if err != nil {
-		return err
-	}
-	if err := p.AppendImage(img, layout.WithPlatform(v1.Platform{OS: "linux", Architecture: "amd64"})); err != nil {
-		return err
-	}
-	d, _ := img.Digest()
 	fmt.Printf("wrote %s (%s)\n", out, d)
 	return nil
 }
