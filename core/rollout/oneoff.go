@@ -3,8 +3,9 @@ package rollout
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -112,17 +113,9 @@ func envNames(env map[string]string) string {
 	if len(env) == 0 {
 		return ""
 	}
-	return " with environment " + strings.Join(sortedKeys(env), ", ")
+	return " with environment " + strings.Join(slices.Sorted(maps.Keys(env)), ", ")
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 // revisionWord says what Register will do with a rendered family.
 func revisionWord(diff string) string {

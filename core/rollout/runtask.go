@@ -3,6 +3,8 @@ package rollout
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,7 +82,7 @@ func (e *Engine) runOneOff(ctx context.Context, p *Plan, r oneOffRun) (*TaskResu
 		return nil, fmt.Errorf("rollout: %s has no registered revision (was the plan registered?); %s", r.label, r.onFailure)
 	}
 	co := ecstypes.ContainerOverride{Name: aws.String(p.Container), Command: r.command}
-	for _, k := range sortedKeys(r.env) {
+	for _, k := range slices.Sorted(maps.Keys(r.env)) {
 		co.Environment = append(co.Environment, ecstypes.KeyValuePair{Name: aws.String(k), Value: aws.String(r.env[k])})
 	}
 	in := &ecs.RunTaskInput{
