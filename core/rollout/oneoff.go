@@ -116,7 +116,6 @@ func envNames(env map[string]string) string {
 	return " with environment " + strings.Join(slices.Sorted(maps.Keys(env)), ", ")
 }
 
-
 // revisionWord says what Register will do with a rendered family.
 func revisionWord(diff string) string {
 	if diff == "" {
