@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math/rand"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -129,6 +131,9 @@ type FaultProxy struct {
 	proxy   *httputil.ReverseProxy
 	seq     atomic.Int64
 	bytesIn atomic.Int64
+	// inflight counts requests whose record is not written yet: a client can see its response (or the
+	// reset) before the handler appends the record, so Records waits for them.
+	inflight atomic.Int64
 
 	mu       sync.Mutex
 	rng      *rand.Rand
@@ -219,11 +224,16 @@ func (p *FaultProxy) TotalInjected() int {
 	return n
 }
 
-// Records returns a copy of every request seen so far, in arrival order.
+// Records returns a copy of every request seen so far, in arrival order (Seq). It first waits (up to
+// two seconds) for requests still being handled, since a client can see its answer before the proxy
+// has written the record.
 func (p *FaultProxy) Records() []Record {
+	p.settle()
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]Record(nil), p.records...)
+	out := append([]Record(nil), p.records...)
+	p.mu.Unlock()
+	slices.SortFunc(out, func(a, b Record) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out
 }
 
 // Count returns how many recorded requests have the method (empty = any) and a path containing
@@ -239,7 +249,17 @@ func (p *FaultProxy) Count(method, pathContains string) int {
 }
 
 // BytesIn is the total request-body bytes clients sent through the proxy.
-func (p *FaultProxy) BytesIn() int64 { return p.bytesIn.Load() }
+func (p *FaultProxy) BytesIn() int64 {
+	p.settle()
+	return p.bytesIn.Load()
+}
+
+// settle waits, up to two seconds, for the requests still being handled to write their records.
+func (p *FaultProxy) settle() {
+	for deadline := time.Now().Add(2 * time.Second); p.inflight.Load() > 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+}
 
 // ResetCounters forgets Records, Injected and BytesIn (rules and their Skip/Times state stay).
 func (p *FaultProxy) ResetCounters() {
@@ -325,6 +345,8 @@ func (w *statusWriter) Flush() {
 }
 
 func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
+	p.inflight.Add(1)
+	defer p.inflight.Add(-1)
 	rec := Record{Seq: p.seq.Add(1), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Fault: "none", Start: time.Now()}
 	n := new(atomic.Int64)
 	if r.Body != nil {
