@@ -90,11 +90,17 @@ const sgRuleIgnore = `  lifecycle {
 
 // BastionOverride is the override for infra/modules/bastion: moto drops the security groups given
 // on the instance's network interface, so every plan would modify it. The module's own
-// ignore_changes (ami) is kept.
+// ignore_changes (ami) is kept. moto also drops the description of the SSH rule (a rule on a
+// prefix list).
 const BastionOverride = `# EMULATOR ONLY (moto re-reports vpc_security_group_ids): see infra/README.md
 resource "aws_instance" "this" {
   lifecycle {
     ignore_changes = [ami, vpc_security_group_ids]
+  }
+}
+resource "aws_vpc_security_group_ingress_rule" "ssh" {
+  lifecycle {
+    ignore_changes = [description]
   }
 }
 `

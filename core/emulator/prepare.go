@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -20,8 +24,18 @@ type Account struct {
 	HostedZone string
 }
 
-// Prepare creates the account's prerequisites in the emulator. It is idempotent.
+// AWSPrefixLists are the AWS-managed prefix lists the stacks look up by name that moto does not
+// have ("%s" is the region), with a stand-in entry each (documentation range, RFC 5737).
+var AWSPrefixLists = map[string]string{
+	"com.amazonaws.%s.ec2-instance-connect": "192.0.2.0/29",
+}
+
+// Prepare creates the account's prerequisites in the emulator, and the AWS-managed prefix lists
+// moto lacks (AWSPrefixLists). It is idempotent.
 func Prepare(ctx context.Context, cfg aws.Config, s3c *s3.Client, a Account) error {
+	if err := preparePrefixLists(ctx, ec2.NewFromConfig(cfg), cfg.Region); err != nil {
+		return err
+	}
 	if a.StateBucket != "" {
 		_, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{
 			Bucket: aws.String(a.StateBucket),
@@ -50,6 +64,30 @@ func Prepare(ctx context.Context, cfg aws.Config, s3c *s3.Client, a Account) err
 		})
 		if err != nil {
 			return fmt.Errorf("emulator: create hosted zone %s: %w", a.HostedZone, err)
+		}
+	}
+	return nil
+}
+
+// preparePrefixLists creates each of AWSPrefixLists that the region does not have yet.
+func preparePrefixLists(ctx context.Context, ec2c *ec2.Client, region string) error {
+	for _, format := range slices.Sorted(maps.Keys(AWSPrefixLists)) {
+		name := fmt.Sprintf(format, region)
+		out, err := ec2c.DescribeManagedPrefixLists(ctx, &ec2.DescribeManagedPrefixListsInput{
+			Filters: []ec2types.Filter{{Name: aws.String("prefix-list-name"), Values: []string{name}}},
+		})
+		if err != nil {
+			return fmt.Errorf("emulator: look up prefix list %s: %w", name, err)
+		}
+		if len(out.PrefixLists) > 0 {
+			continue
+		}
+		_, err = ec2c.CreateManagedPrefixList(ctx, &ec2.CreateManagedPrefixListInput{
+			PrefixListName: aws.String(name), AddressFamily: aws.String("IPv4"), MaxEntries: aws.Int32(5),
+			Entries: []ec2types.AddPrefixListEntry{{Cidr: aws.String(AWSPrefixLists[format]), Description: aws.String("emulator stand-in")}},
+		})
+		if err != nil {
+			return fmt.Errorf("emulator: create prefix list %s: %w", name, err)
 		}
 	}
 	return nil

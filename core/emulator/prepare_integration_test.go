@@ -6,6 +6,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -13,7 +16,8 @@ import (
 	"bookme-deploy/internal/testenv"
 )
 
-// Prepare against real moto creates the state bucket and the hosted zone, and is idempotent.
+// Prepare against real moto creates the state bucket, the hosted zone and the AWS-managed prefix
+// lists moto lacks, and is idempotent.
 func TestPrepareIsIdempotent(t *testing.T) {
 	m := testenv.StartMoto(t)
 	cfg := m.Config(t)
@@ -33,5 +37,15 @@ func TestPrepareIsIdempotent(t *testing.T) {
 	}
 	if len(zones.HostedZones) != 1 {
 		t.Fatalf("hosted zones = %d, want exactly 1 after two runs", len(zones.HostedZones))
+	}
+	name := "com.amazonaws." + cfg.Region + ".ec2-instance-connect"
+	pls, err := ec2.NewFromConfig(cfg).DescribeManagedPrefixLists(context.Background(), &ec2.DescribeManagedPrefixListsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("prefix-list-name"), Values: []string{name}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pls.PrefixLists) != 1 {
+		t.Fatalf("prefix lists named %s = %d, want exactly 1 after two runs", name, len(pls.PrefixLists))
 	}
 }

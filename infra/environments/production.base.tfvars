@@ -8,7 +8,4 @@ db_deletion_protection = true
 redis_node_type        = "cache.t4g.micro"
 log_retention_days     = 90
 
-# EC2_INSTANCE_CONNECT range of eu-central-1 (AWS ip-ranges.json); re-check when changing region.
-bastion_instance_connect_cidrs = ["3.120.181.40/29"]
-
 # redis_auth_token: set TF_VAR_redis_auth_token from the secret store, never here.

@@ -8,5 +8,5 @@ db_skip_final_snapshot = true
 redis_node_type        = "cache.t4g.micro"
 log_retention_days     = 14
 
-bastion_enabled                = true
-bastion_instance_connect_cidrs = ["3.120.181.40/29"]
+# SSH to the bastion is open to the region's EC2 Instance Connect prefix list (AWS-managed).
+bastion_enabled = true

@@ -1,8 +1,16 @@
 # A small EC2 bastion for psql/redis-cli sessions, reachable only through EC2 Instance Connect:
 # no key pair, SSH open only to the Instance Connect service's ranges, IMDSv2 only, encrypted disk.
+# The ranges come from AWS's managed prefix list for the region, which AWS keeps current: no CIDR is
+# written down here.
 
 data "aws_ssm_parameter" "ami" {
   name = var.ami_ssm_parameter
+}
+
+data "aws_region" "current" {}
+
+data "aws_ec2_managed_prefix_list" "instance_connect" {
+  name = "com.amazonaws.${data.aws_region.current.region}.ec2-instance-connect"
 }
 
 resource "aws_security_group" "this" {
@@ -14,14 +22,12 @@ resource "aws_security_group" "this" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "ssh" {
-  for_each = toset(var.instance_connect_cidr_blocks)
-
   security_group_id = aws_security_group.this.id
   description       = "SSH from EC2 Instance Connect"
   ip_protocol       = "tcp"
   from_port         = 22
   to_port           = 22
-  cidr_ipv4         = each.value
+  prefix_list_id    = data.aws_ec2_managed_prefix_list.instance_connect.id
 }
 
 resource "aws_vpc_security_group_egress_rule" "all" {

@@ -25,16 +25,6 @@ variable "ami_ssm_parameter" {
   default     = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 }
 
-variable "instance_connect_cidr_blocks" {
-  description = "The EC2 Instance Connect service's IP ranges for the region (AWS ip-ranges.json, service EC2_INSTANCE_CONNECT); SSH is open to these only."
-  type        = list(string)
-
-  validation {
-    condition     = length(var.instance_connect_cidr_blocks) > 0 && alltrue([for c in var.instance_connect_cidr_blocks : can(cidrhost(c, 0)) && c != "0.0.0.0/0"])
-    error_message = "instance_connect_cidr_blocks must list the EC2 Instance Connect CIDRs of the region (never 0.0.0.0/0)."
-  }
-}
-
 variable "root_volume_size" {
   description = "Size of the encrypted root volume in GiB (explicit, so the instance never depends on the AMI's default)."
   type        = number

@@ -87,12 +87,6 @@ variable "bastion_enabled" {
   default     = true
 }
 
-variable "bastion_instance_connect_cidrs" {
-  description = "EC2_INSTANCE_CONNECT IP ranges of the region (from AWS ip-ranges.json)."
-  type        = list(string)
-  default     = []
-}
-
 variable "bucket_name_prefix" {
   description = "Prefix of the bucket names (S3 names are global); defaults to <project>-<environment>."
   type        = string
