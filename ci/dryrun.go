@@ -210,6 +210,11 @@ func (m *Bookme) dryRun(ctx context.Context, source *dagger.Directory, env strin
 	if err != nil {
 		return nil, fmt.Errorf("dry-run: %w\n%s", err, b.String())
 	}
+	archText, err := rehearseMultiArch(ctx, mk(), reg, ecrCreds)
+	b.WriteString(archText)
+	if err != nil {
+		return nil, fmt.Errorf("dry-run: %w\n%s", err, b.String())
+	}
 	if repeat {
 		second := mk()
 		rival := make(chan error, 1)

@@ -33,6 +33,9 @@ type ecrPublisher struct {
 	sourceURL string
 	// emulated, when set, is the rehearsal's registry standing in for ECR's storage.
 	emulated *emulatedECR
+	// armStandIn, when set, replaces the linux/arm64 build (the dry-run's multi-arch rehearsal: this
+	// machine cannot run arm64 code). It gets the linux/amd64 image.
+	armStandIn func(amd64 *dagger.Container) *dagger.Container
 }
 
 func (p ecrPublisher) publish(ctx context.Context, d *deployment, repository string) (string, bool, string, error) {
@@ -61,7 +64,11 @@ func (p ecrPublisher) publish(ctx context.Context, d *deployment, repository str
 	amd := apiImage(d.repo, d.api, d.gitSHA, p.sourceURL, "linux/amd64")
 	opts := dagger.ContainerPublishOpts{}
 	if p.arm64 {
-		opts.PlatformVariants = []*dagger.Container{apiImage(d.repo, d.api, d.gitSHA, p.sourceURL, "linux/arm64")}
+		arm := apiImage(d.repo, d.api, d.gitSHA, p.sourceURL, "linux/arm64")
+		if p.armStandIn != nil {
+			arm = p.armStandIn(amd)
+		}
+		opts.PlatformVariants = []*dagger.Container{arm}
 	}
 	host, target := creds.Registry, plan.TagRef
 	if p.emulated != nil {

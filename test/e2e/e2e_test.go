@@ -92,6 +92,8 @@ func TestDryRun(t *testing.T) {
 		"`deploy --plan-file` of the same plan refused before changing anything (drifted: tofu-frontend)",
 		// The pushed image's bookme-dbbootstrap against a stand-in PostgreSQL, twice.
 		"DB bootstrap: created on the first run, nothing changed on the second.",
+		// publish-api --arm64's path: one index of two platforms, read back, reused by digest.
+		"Multi-arch: one index pushed, read back with both platforms, reused by digest on the second publish.",
 		// deploy --stages migrate-and-roll,release: stacks read, image reused, nothing changed.
 		"Selected stages: stacks read, not applied; image reused; rollout and release ran and changed nothing.",
 	} {
