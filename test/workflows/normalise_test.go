@@ -11,9 +11,13 @@ import (
 const agreedReadme = "# bookme-deploy\n\nSome prose with dagger call inline that is not a command.\n\n" +
 	"```sh\n" +
 	"dagger call check\n" +
-	"dagger call plan --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN\n" +
-	"dagger call deploy --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --source-url 'https://github.com/<owner>/<repo>'\n" +
+	"dagger call --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN plan\n" +
+	"dagger call --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN deploy --source-url 'https://github.com/<owner>/<repo>'\n" +
 	"dagger call dry-run\n" +
+	"```\n\nShared arguments prose.\n\n" +
+	"```sh\n" +
+	"dagger call with-provider-mirror --dir /var/cache/bookme-deploy/provider-mirror dry-run\n" +
+	"dagger call --env staging --region eu-central-1 --aws-credentials-file file:$HOME/.aws/credentials --aws-profile bookme unlock\n" +
 	"```\n\n```go\ndagger call ignored --because go\n```\n"
 
 func agreed(t *testing.T) []daggerCall {
@@ -31,17 +35,94 @@ func TestReadmeParsing(t *testing.T) {
 	for _, c := range calls {
 		fns = append(fns, c.Function)
 	}
-	if got := strings.Join(fns, ","); got != "check,plan,deploy,dry-run" {
-		t.Fatalf("functions = %s, want check,plan,deploy,dry-run (only ```sh blocks count)", got)
+	if got := strings.Join(fns, ","); got != "check,plan,deploy,dry-run,dry-run,unlock" {
+		t.Fatalf("functions = %s, want check,plan,deploy,dry-run,dry-run,unlock (only ```sh blocks count)", got)
 	}
-	if calls[2].Flags["region"] != "eu-central-1" || calls[2].Flags["aws-session-token"] != "env:AWS_SESSION_TOKEN" {
-		t.Errorf("deploy flags parsed wrong: %v", calls[2].Flags)
+	deploy := calls[2]
+	if deploy.Constructor["region"] != "eu-central-1" || deploy.Constructor["aws-session-token"] != "env:AWS_SESSION_TOKEN" || len(deploy.Constructor) != 5 {
+		t.Errorf("deploy's constructor flags parsed wrong: %v", deploy.Constructor)
+	}
+	if len(deploy.Flags) != 1 || deploy.Flags["source-url"] != "https://github.com/<owner>/<repo>" {
+		t.Errorf("deploy's own flags parsed wrong: %v", deploy.Flags)
+	}
+	if len(calls[3].Constructor) != 0 || len(calls[3].Chain) != 0 || len(calls[3].Flags) != 0 {
+		t.Errorf("bare dry-run parsed wrong: %+v", calls[3])
+	}
+	mirror := calls[4]
+	if len(mirror.Chain) != 1 || mirror.Chain[0].Name != "with-provider-mirror" ||
+		mirror.Chain[0].Flags["dir"] != "/var/cache/bookme-deploy/provider-mirror" || len(mirror.Flags) != 0 || len(mirror.Constructor) != 0 {
+		t.Errorf("with-provider-mirror chain parsed wrong: %+v", mirror)
+	}
+	unlock := calls[5]
+	if unlock.Constructor["aws-credentials-file"] != "file:$HOME/.aws/credentials" || unlock.Constructor["aws-profile"] != "bookme" || len(unlock.Flags) != 0 {
+		t.Errorf("unlock parsed wrong: %+v", unlock)
 	}
 	// Prompts and continuations are understood.
-	more, err := readmeDaggerCalls("```console\n$ dagger call plan \\\n    --env production\n```\n")
-	if err != nil || len(more) != 1 || more[0].Flags["env"] != "production" {
+	more, err := readmeDaggerCalls("```console\n$ dagger call \\\n    --env production \\\n    plan --format json\n```\n")
+	if err != nil || len(more) != 1 || more[0].Constructor["env"] != "production" || more[0].Function != "plan" || more[0].Flags["format"] != "json" {
 		t.Errorf("prompt/continuation parsing: %+v, %v", more, err)
 	}
+}
+
+// TestCallShapes pins down where each word of a line goes.
+func TestCallShapes(t *testing.T) {
+	cases := []struct {
+		line, want string
+	}{
+		{"dagger call check", "ctor{} chain[] check{} then[]"},
+		{"dagger call --env e --region r plan --detailed-exitcode", "ctor{env=e region=r} chain[] plan{detailed-exitcode=} then[]"},
+		{"dagger call --env=e with-provider-mirror --dir /m deploy --arm64 --stages a,b", "ctor{env=e} chain[with-provider-mirror{dir=/m}] deploy{arm64= stages=a,b} then[]"},
+		{"dagger call with-a with-b --x 1 dry-run --repeat=false", "ctor{} chain[with-a{} with-b{x=1}] dry-run{repeat=false} then[]"},
+		{`dagger call --source "$tmp/repo" build-api export --path "$1"`, "ctor{source=$tmp/repo} chain[] build-api{} then[export{path=$1}]"},
+		{`dagger call with-provider-mirror --dir "$mirror" dry-run "$@"`, "ctor{} chain[with-provider-mirror{dir=$mirror}] dry-run{} then[] $@"},
+	}
+	for _, c := range cases {
+		calls, err := extractDaggerCalls(c.line)
+		if err != nil || len(calls) != 1 {
+			t.Errorf("%s: %v (%d calls)", c.line, err, len(calls))
+			continue
+		}
+		if got := shape(calls[0]); got != c.want {
+			t.Errorf("%s:\n got  %s\n want %s", c.line, got, c.want)
+		}
+	}
+	for _, line := range []string{
+		"dagger call --env production",                      // no function at all
+		"dagger call with-provider-mirror --dir /m",         // a chain but no verb
+		"dagger call --arm64 deploy",                        // a boolean before the function swallows it: no verb left
+		"dagger call deploy --env a --env b",                // twice
+		"dagger call plan -o plan.json",                     // short flags are not parsed
+		`dagger call "${args[@]}" dry-run`,                  // an array hides flags from the comparison
+		`dagger call dry-run "$@" --repeat=false`,           // "$@" only last
+		"dagger call --allow-dirty deploy --git-sha abc123", // a boolean before the function swallows it
+	} {
+		if calls, err := extractDaggerCalls(line); err == nil {
+			t.Errorf("%s: want an error, got %s", line, shape(calls[0]))
+		}
+	}
+}
+
+// shape prints a call compactly for TestCallShapes.
+func shape(c daggerCall) string {
+	flags := func(m map[string]string) string {
+		var kv []string
+		for _, k := range sortedKeys(m) {
+			kv = append(kv, k+"="+m[k])
+		}
+		return "{" + strings.Join(kv, " ") + "}"
+	}
+	steps := func(s []callStep) string {
+		var out []string
+		for _, x := range s {
+			out = append(out, x.Name+flags(x.Flags))
+		}
+		return "[" + strings.Join(out, " ") + "]"
+	}
+	s := "ctor" + flags(c.Constructor) + " chain" + steps(c.Chain) + " " + c.Function + flags(c.Flags) + " then" + steps(c.Then)
+	if c.Passthrough {
+		s += " $@"
+	}
+	return s
 }
 
 func TestWorkflowsMatchAgreedLines(t *testing.T) {
@@ -54,37 +135,65 @@ func TestComparisonRule(t *testing.T) {
 	env := map[string]string{"DEPLOY_ENV": "${{ inputs.environment || 'production' }}", "AWS_REGION": "${{ vars.AWS_REGION }}", "LITERAL": "staging",
 		"SOURCE_URL": "${{ github.server_url }}/${{ github.repository }}", "OTHER_URL": "https://example.com/fork"}
 	const creds = " --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN"
-	const src = " --source-url 'https://github.com/<owner>/<repo>'" // deploy's, as in the README
+	const prod = "dagger call --env production --region eu-central-1" + creds // the README's constructor flags
+	const src = " --source-url 'https://github.com/<owner>/<repo>'"           // deploy's, as in the README
 	cases := []struct {
 		name, script string
 		drift, same  bool
 	}{
-		{"identical", "dagger call deploy --env production --region eu-central-1" + creds + src, false, true},
-		{"flag order", "dagger call deploy --source-url 'https://github.com/<owner>/<repo>' --region eu-central-1 --env production" + creds, false, true},
-		{"= form", "dagger call deploy --env=production --region=eu-central-1 --source-url='https://github.com/<owner>/<repo>'" + creds, false, true},
-		{"expressions", `dagger call deploy --env "${{ inputs.environment || 'production' }}" --region "${{ vars.AWS_REGION }}" --source-url "${{ github.server_url }}/${{ github.repository }}"` + creds, false, true},
-		{"variables via env", `dagger call deploy --env "$DEPLOY_ENV" --region "${AWS_REGION}"` + creds + ` --source-url "$SOURCE_URL" | tee -a "$GITHUB_STEP_SUMMARY"`, false, true},
-		{"continuations", "dagger call deploy \\\n  --env production \\\n  --region eu-central-1" + creds + src, false, true},
-		{"file: credentials", "dagger call deploy --env production --region eu-central-1 --aws-access-key-id file:/run/k --aws-secret-access-key file:/run/s --aws-session-token cmd:token" + src, false, true},
-		{"redirect", "dagger call plan --env production --region eu-central-1" + creds + ` > "$PLAN_FILE"`, false, true},
-		{"detailed-exitcode in drift", "dagger call plan --env production --region eu-central-1" + creds + " --detailed-exitcode", true, true},
+		{"identical", prod + " deploy" + src, false, true},
+		{"constructor flag order", "dagger call --aws-session-token env:AWS_SESSION_TOKEN --region eu-central-1 --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --env production --aws-access-key-id env:AWS_ACCESS_KEY_ID deploy" + src, false, true},
+		{"= form", "dagger call --env=production --region=eu-central-1" + creds + " deploy --source-url='https://github.com/<owner>/<repo>'", false, true},
+		{"expressions", `dagger call --env "${{ inputs.environment || 'production' }}" --region "${{ vars.AWS_REGION }}"` + creds + ` deploy --source-url "${{ github.server_url }}/${{ github.repository }}"`, false, true},
+		{"variables via env", `dagger call --env "$DEPLOY_ENV" --region "${AWS_REGION}"` + creds + ` deploy --source-url "$SOURCE_URL" | tee -a "$GITHUB_STEP_SUMMARY"`, false, true},
+		{"continuations", "dagger call \\\n  --env production \\\n  --region eu-central-1" + creds + " \\\n  deploy" + src, false, true},
+		{"file: credentials", "dagger call --env production --region eu-central-1 --aws-access-key-id file:/run/k --aws-secret-access-key file:/run/s --aws-session-token cmd:token deploy" + src, false, true},
+		{"redirect", prod + ` plan > "$PLAN_FILE"`, false, true},
+		{"detailed-exitcode in drift", prod + " plan --detailed-exitcode", true, true},
 		{"no-arg check", "dagger call check", false, true},
+		{"bare dry-run", "dagger call dry-run", false, true},
+		{"provider mirror chain", "dagger call with-provider-mirror --dir /var/cache/bookme-deploy/provider-mirror dry-run", false, true},
+		{"shared credentials file, other file", "dagger call --env staging --region eu-central-1 --aws-credentials-file file:/home/ci/.aws/credentials --aws-profile bookme unlock", false, true},
+		{"who and run-url from expressions", prod + " deploy" + src + ` --who "${{ github.actor }}" --run-url "${{ github.server_url }}/x/actions/runs/${{ github.run_id }}"`, false, true},
 
-		{"detailed-exitcode elsewhere", "dagger call plan --env production --region eu-central-1" + creds + " --detailed-exitcode", false, false},
-		{"other literal env", "dagger call deploy --env staging --region eu-central-1" + creds + src, false, false},
-		{"literal through variable", `dagger call deploy --env "$LITERAL" --region eu-central-1` + creds + src, false, false},
-		{"missing source-url", "dagger call deploy --env production --region eu-central-1" + creds, false, false},
-		{"who and run-url from expressions", `dagger call deploy --env production --region eu-central-1` + creds + src + ` --who "${{ github.actor }}" --run-url "${{ github.server_url }}/x/actions/runs/${{ github.run_id }}"`, false, true},
-		{"literal who", `dagger call deploy --env production --region eu-central-1` + creds + src + ` --who alice`, false, false},
-		{"other literal source-url", "dagger call deploy --env production --region eu-central-1" + creds + " --source-url https://example.com/fork", false, false},
-		{"other literal source-url through variable", `dagger call deploy --env production --region eu-central-1 --source-url "$OTHER_URL"` + creds, false, false},
-		{"source-url on plan", "dagger call plan --env production --region eu-central-1" + creds + src, false, false},
-		{"plain-text secret", "dagger call deploy --env production --region eu-central-1 --aws-access-key-id AKIAEXAMPLE --aws-secret-access-key env:S --aws-session-token env:T" + src, false, false},
-		{"missing session token", "dagger call deploy --env production --region eu-central-1 --aws-access-key-id env:A --aws-secret-access-key env:S" + src, false, false},
-		{"extra flag", "dagger call deploy --env production --region eu-central-1" + creds + src + " --skip-smoke", false, false},
-		{"expression in a credential flag", `dagger call deploy --env production --region eu-central-1 --aws-access-key-id "${{ secrets.K }}" --aws-secret-access-key env:S --aws-session-token env:T` + src, false, false},
-		{"unknown function", "dagger call destroy --env production", false, false},
-		{"expression in a non-expression flag", `dagger call check --source "${{ github.workspace }}"`, false, false},
+		// A constructor flag differs.
+		{"other literal env", "dagger call --env staging --region eu-central-1" + creds + " deploy" + src, false, false},
+		{"other literal region", "dagger call --env production --region us-east-1" + creds + " deploy" + src, false, false},
+		{"literal through variable", `dagger call --env "$LITERAL" --region eu-central-1` + creds + " deploy" + src, false, false},
+		{"missing constructor env", "dagger call --region eu-central-1" + creds + " deploy" + src, false, false},
+		{"extra constructor flag", prod + " --state-bucket my-bucket deploy" + src, false, false},
+		{"expression in a constructor flag that takes none", prod + ` --source "${{ github.workspace }}" deploy` + src, false, false},
+		{"plain-text secret", "dagger call --env production --region eu-central-1 --aws-access-key-id AKIAEXAMPLE --aws-secret-access-key env:S --aws-session-token env:T deploy" + src, false, false},
+		{"missing session token", "dagger call --env production --region eu-central-1 --aws-access-key-id env:A --aws-secret-access-key env:S deploy" + src, false, false},
+		{"expression in a credential flag", `dagger call --env production --region eu-central-1 --aws-access-key-id "${{ secrets.K }}" --aws-secret-access-key env:S --aws-session-token env:T deploy` + src, false, false},
+		{"other profile", "dagger call --env staging --region eu-central-1 --aws-credentials-file file:$HOME/.aws/credentials --aws-profile default unlock", false, false},
+		{"who as a constructor flag", prod + ` --who "${{ github.actor }}" deploy` + src, false, false},
+
+		// Flags on the wrong side of the function name.
+		{"old shape: shared flags after the verb", "dagger call deploy --env production --region eu-central-1" + creds + src, false, false},
+		{"one shared flag after the verb", "dagger call --region eu-central-1" + creds + " deploy --env production" + src, false, false},
+		{"verb flag before the function name", prod + src + " deploy", false, false},
+		{"detailed-exitcode before the function name in drift", prod + " --detailed-exitcode=true plan", true, false},
+		{"credentials after the verb", "dagger call --env production --region eu-central-1 plan" + creds, false, false},
+
+		// The chain.
+		{"mirror where the README has none", "dagger call with-provider-mirror --dir /m" + " --env production dry-run", false, false},
+		{"other mirror dir", "dagger call with-provider-mirror --dir /tmp/mirror dry-run", false, false},
+		{"mirror as an old verb flag", "dagger call dry-run --provider-mirror /var/cache/bookme-deploy/provider-mirror", false, false},
+		{"mirror dir as a constructor flag", "dagger call --dir /var/cache/bookme-deploy/provider-mirror dry-run", false, false},
+
+		// Verb flags.
+		{"detailed-exitcode elsewhere", prod + " plan --detailed-exitcode", false, false},
+		{"missing source-url", prod + " deploy", false, false},
+		{"literal who", prod + " deploy" + src + " --who alice", false, false},
+		{"who on plan", prod + ` plan --who "${{ github.actor }}"`, false, false},
+		{"other literal source-url", prod + " deploy --source-url https://example.com/fork", false, false},
+		{"other literal source-url through variable", prod + ` deploy --source-url "$OTHER_URL"`, false, false},
+		{"source-url on plan", prod + " plan" + src, false, false},
+		{"extra flag", prod + " deploy" + src + " --skip-smoke", false, false},
+		{"functions on the result", prod + " deploy" + src + " export --path x", false, false},
+		{"unknown function", "dagger call --env production destroy", false, false},
+		{"expression in a non-expression flag", `dagger call --source "${{ github.workspace }}" check`, false, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -93,8 +202,10 @@ func TestComparisonRule(t *testing.T) {
 				t.Fatalf("extract: %v (%d calls)", err, len(calls))
 			}
 			call := calls[0]
-			for k, v := range call.Flags {
-				call.Flags[k], _ = resolveValue(v, env)
+			for _, flags := range call.flagMaps() {
+				for k, v := range flags {
+					flags[k], _ = resolveValue(v, env)
+				}
 			}
 			allow := map[string]bool{}
 			if c.drift {
@@ -114,7 +225,7 @@ func TestComparisonRule(t *testing.T) {
 // TestExtractionRefusesHiddenCalls makes sure no invocation can dodge the comparison.
 func TestExtractionRefusesHiddenCalls(t *testing.T) {
 	for _, script := range []string{
-		"if dagger call deploy --env production; then echo ok; fi",
+		"if dagger call --env production deploy; then echo ok; fi",
 		"true && dagger call deploy",
 		"dagger -m ./ci call deploy",
 		"dagger --progress plain call check",

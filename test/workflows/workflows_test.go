@@ -439,12 +439,14 @@ func workflowCalls(t *testing.T, all map[string]*workflow) []workflowCall {
 					continue
 				}
 				for _, c := range calls {
-					for name, v := range c.Flags {
-						r, ok := resolveValue(v, s.Env, j.Env, w.Env)
-						if !ok {
-							t.Errorf("%s job %s: --%s %s uses a variable that no env: block of the workflow sets", file, jobName, name, v)
+					for _, flags := range c.flagMaps() {
+						for name, v := range flags {
+							r, ok := resolveValue(v, s.Env, j.Env, w.Env)
+							if !ok {
+								t.Errorf("%s job %s: --%s %s uses a variable that no env: block of the workflow sets", file, jobName, name, v)
+							}
+							flags[name] = r
 						}
-						c.Flags[name] = r
 					}
 					out = append(out, workflowCall{daggerCall: c, file: file, job: jobName, step: s.Name, before: j.Steps[:i], runStep: s})
 				}
@@ -492,6 +494,18 @@ func checkCallsAgainst(t *testing.T, readme []daggerCall) {
 	}
 }
 
+// credentialFlags are the constructor's AWS credential flags (every verb that touches AWS takes each form).
+var credentialFlags = []string{"aws-access-key-id", "aws-secret-access-key", "aws-session-token",
+	"aws-credentials-file", "aws-profile", "aws-web-identity-token", "aws-role-arn"}
+
+func stepFlags(steps []callStep) []map[string]string {
+	var out []map[string]string
+	for _, s := range steps {
+		out = append(out, s.Flags)
+	}
+	return out
+}
+
 // TestDaggerCallPrerequisites checks the order of steps around each `dagger call`: Dagger installed before,
 // AWS credentials configured before any call that passes them, bash (pipefail) around pipes.
 func TestDaggerCallPrerequisites(t *testing.T) {
@@ -515,8 +529,17 @@ func TestDaggerCallPrerequisites(t *testing.T) {
 		if !has("actions/checkout@") {
 			t.Errorf("%s job %s: `dagger call %s` runs before the repository is checked out", c.file, c.job, c.Function)
 		}
-		if _, ok := c.Flags["aws-secret-access-key"]; ok && !has("aws-actions/configure-aws-credentials@") {
-			t.Errorf("%s job %s: `dagger call %s` passes AWS credentials no step configured", c.file, c.job, c.Function)
+		for _, name := range credentialFlags {
+			if _, ok := c.Constructor[name]; ok && !has("aws-actions/configure-aws-credentials@") {
+				t.Errorf("%s job %s: `dagger call … %s` passes AWS credentials (--%s) no step configured", c.file, c.job, c.Function, name)
+			}
+		}
+		for _, flags := range append([]map[string]string{c.Flags}, stepFlags(c.Chain)...) {
+			for _, name := range credentialFlags {
+				if _, ok := flags[name]; ok {
+					t.Errorf("%s job %s: --%s after a function name: credentials are constructor flags (between `dagger call` and the function)", c.file, c.job, name)
+				}
+			}
 		}
 		if c.runStep.Shell != "bash" {
 			t.Errorf("%s job %s step %q: shell = %q, want bash (GitHub runs explicit bash with -eo pipefail, so a failing dagger call fails its pipe)", c.file, c.job, c.step, c.runStep.Shell)
@@ -544,7 +567,7 @@ func TestSummariesReachGitHub(t *testing.T) {
 	var planStep, commentStep *step
 	for i := range plan.Steps {
 		s := &plan.Steps[i]
-		if strings.Contains(s.Run, "dagger call plan") {
+		if calls, err := extractDaggerCalls(s.Run); err == nil && len(calls) == 1 && calls[0].Function == "plan" {
 			planStep = s
 		}
 		if strings.HasPrefix(s.Uses, "actions/github-script@") {
@@ -554,7 +577,7 @@ func TestSummariesReachGitHub(t *testing.T) {
 	if planStep == nil || commentStep == nil {
 		t.Fatal("pr.yml plan job needs a `dagger call plan` step and an actions/github-script comment step")
 	}
-	if !regexp.MustCompile(`(?m)^dagger call plan .*> "\$PLAN_FILE"$`).MatchString(planStep.Run) ||
+	if !regexp.MustCompile(`(?m)^dagger call .*> "\$PLAN_FILE"$`).MatchString(joinContinuations(planStep.Run)) ||
 		!strings.Contains(planStep.Run, `cat "$PLAN_FILE" >> "$GITHUB_STEP_SUMMARY"`) {
 		t.Errorf("pr.yml plan step must write the plan to \"$PLAN_FILE\" and append it to the job summary:\n%s", planStep.Run)
 	}
