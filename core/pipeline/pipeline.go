@@ -1,10 +1,27 @@
 // Package pipeline runs the deploy as a DAG of named steps: each step starts as soon as the steps it
 // comes after have succeeded, independent steps run in parallel, and the first failure stops the
 // pipeline — no new step starts (steps already running finish), every step that did not run is
-// reported as skipped with the reason, and the Finally steps (unlock, record) always run.
+// reported as skipped with the reason, and the Finally steps (unlock) always run. The deploy record
+// is not a step: the caller writes it after Run returns, from the Report.
+//
+// # Tracing
+//
+// Run opens one OpenTelemetry span per step with the global tracer provider
+// (otel.Tracer(TracerName)), so Dagger's TUI shows each stage when the module runs in the engine.
+// The span is named after the step, is a child of the span in the ctx given to Run, and the ctx a
+// step's Run receives carries it: spans the step opens (a nested Run, an instrumented client) become
+// its children. Every step span carries the attribute pipeline.step.status (succeeded, failed,
+// skipped) and, when set, pipeline.step.detail; a failed step's span also has status Error and the
+// error recorded as an event. A skipped step gets a zero-length span with its skip reason in
+// pipeline.step.detail, so the trace lists every step of the DAG.
+//
+// A step's progress lines belong in its span: Progress(ctx) is the step's writer, which writes each
+// line to Run's out (whole lines, never interleaved with another step's) and adds it to the step's
+// span as a "progress" event with the attribute line.
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +30,32 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
+
+// TracerName is the instrumentation scope of the step spans.
+const TracerName = "bookme-deploy/core/pipeline"
+
+// Span attribute keys set on every step span.
+const (
+	// AttrStatus is the step's Status: succeeded, failed or skipped.
+	AttrStatus = attribute.Key("pipeline.step.status")
+	// AttrDetail is the step's one-line detail, or why it was skipped.
+	AttrDetail = attribute.Key("pipeline.step.detail")
+	// AttrAfter lists the steps this one comes after.
+	AttrAfter = attribute.Key("pipeline.step.after")
+	// AttrFinally is true on the Finally steps.
+	AttrFinally = attribute.Key("pipeline.step.finally")
+	// AttrLine is the text of a progress event.
+	AttrLine = attribute.Key("line")
+)
+
+// ProgressEvent is the name of the span event each progress line becomes.
+const ProgressEvent = "progress"
 
 // Step is one node of the DAG.
 type Step struct {
@@ -142,7 +184,8 @@ func Validate(steps []Step) error {
 }
 
 // Run executes steps as a DAG and then the finally steps one by one, whatever happened. Progress lines
-// ("▶ name", "✔ name 1.2s detail", "✘ name: error", "- name skipped: reason") go to out.
+// ("▶ name", "✔ name 1.2s detail", "✘ name: error", "- name skipped: reason") go to out, and so do
+// the lines steps write to Progress(ctx). Each step runs inside its own span (see the package doc).
 func Run(ctx context.Context, out io.Writer, steps []Step, finally ...Step) *Report {
 	start := time.Now()
 	if out == nil {
@@ -153,17 +196,50 @@ func Run(ctx context.Context, out io.Writer, steps []Step, finally ...Step) *Rep
 		rep.Steps = append(rep.Steps, Outcome{Name: "pipeline", Status: Failed, Error: err.Error()})
 		return rep
 	}
+	tracer := otel.Tracer(TracerName)
 	var mu sync.Mutex
 	outcomes := map[string]*Outcome{}
+	// outMu serialises writes to out: the runner's own lines and the steps' progress lines.
+	outMu := &sync.Mutex{}
 	logf := func(format string, a ...any) {
-		mu.Lock()
-		defer mu.Unlock()
+		outMu.Lock()
+		defer outMu.Unlock()
 		fmt.Fprintf(out, format+"\n", a...)
 	}
 	done := make(chan string, len(steps))
 	running := 0
 	failed := ""
 	started := map[string]bool{}
+
+	// runStep runs one step inside its span and ends the span with the outcome.
+	runStep := func(ctx context.Context, s Step, isFinally bool) *Outcome {
+		attrs := []attribute.KeyValue{AttrFinally.Bool(isFinally)}
+		if len(s.After) > 0 {
+			attrs = append(attrs, AttrAfter.StringSlice(s.After))
+		}
+		sctx, span := tracer.Start(ctx, s.Name, trace.WithAttributes(attrs...))
+		defer span.End()
+		pw := &progressWriter{out: out, mu: outMu, span: span}
+		sctx = context.WithValue(sctx, progressKey{}, pw)
+		t0 := time.Now()
+		logf("▶ %s", s.Name)
+		detail, err := safeRun(sctx, s)
+		pw.flush()
+		o := &Outcome{Name: s.Name, Status: Succeeded, Detail: detail, Started: t0, Duration: time.Since(t0)}
+		if err != nil {
+			o.Status, o.Error = Failed, err.Error()
+			logf("✘ %s (%s): %s", s.Name, o.Duration.Round(100*time.Millisecond), o.Error)
+			span.RecordError(err)
+			span.SetStatus(codes.Error, oneLine(o.Error))
+		} else {
+			logf("✔ %s (%s) %s", s.Name, o.Duration.Round(100*time.Millisecond), detail)
+		}
+		span.SetAttributes(AttrStatus.String(string(o.Status)))
+		if detail != "" {
+			span.SetAttributes(AttrDetail.String(oneLine(detail)))
+		}
+		return o
+	}
 
 	ready := func(s Step) bool {
 		for _, a := range s.After {
@@ -177,17 +253,8 @@ func Run(ctx context.Context, out io.Writer, steps []Step, finally ...Step) *Rep
 	launch := func(s Step) {
 		started[s.Name] = true
 		running++
-		t0 := time.Now()
-		logf("▶ %s", s.Name)
 		go func() {
-			detail, err := safeRun(ctx, s)
-			o := &Outcome{Name: s.Name, Status: Succeeded, Detail: detail, Started: t0, Duration: time.Since(t0)}
-			if err != nil {
-				o.Status, o.Error = Failed, err.Error()
-				logf("✘ %s (%s): %s", s.Name, o.Duration.Round(100*time.Millisecond), o.Error)
-			} else {
-				logf("✔ %s (%s) %s", s.Name, o.Duration.Round(100*time.Millisecond), detail)
-			}
+			o := runStep(ctx, s, false)
 			mu.Lock()
 			outcomes[s.Name] = o
 			mu.Unlock()
@@ -226,25 +293,79 @@ func Run(ctx context.Context, out io.Writer, steps []Step, finally ...Step) *Rep
 		}
 		reason := skipReason(s, outcomes, failed, ctx.Err())
 		logf("- %s skipped: %s", s.Name, reason)
+		// A skipped step gets a zero-length span, so the trace shows the whole DAG.
+		attrs := []attribute.KeyValue{AttrFinally.Bool(false), AttrStatus.String(string(Skipped)), AttrDetail.String(reason)}
+		if len(s.After) > 0 {
+			attrs = append(attrs, AttrAfter.StringSlice(s.After))
+		}
+		_, span := tracer.Start(ctx, s.Name, trace.WithAttributes(attrs...))
+		span.End()
 		rep.Steps = append(rep.Steps, Outcome{Name: s.Name, Status: Skipped, Detail: reason})
 	}
 	// Finally steps run even when ctx is cancelled: they release what the pipeline holds.
 	fctx := context.WithoutCancel(ctx)
 	for _, s := range finally {
-		t0 := time.Now()
-		logf("▶ %s", s.Name)
-		detail, err := safeRun(fctx, s)
-		o := Outcome{Name: s.Name, Status: Succeeded, Detail: detail, Started: t0, Duration: time.Since(t0)}
-		if err != nil {
-			o.Status, o.Error = Failed, err.Error()
-			logf("✘ %s: %s", s.Name, o.Error)
-		} else {
-			logf("✔ %s (%s) %s", s.Name, o.Duration.Round(100*time.Millisecond), detail)
-		}
-		rep.Steps = append(rep.Steps, o)
+		rep.Steps = append(rep.Steps, *runStep(fctx, s, true))
 	}
 	rep.Duration = time.Since(start)
 	return rep
+}
+
+type progressKey struct{}
+
+// Progress is the progress writer of the step whose ctx this is: each line written to it goes to
+// Run's out and becomes a "progress" event of the step's span. Outside a step it is io.Discard.
+// Safe for use by several goroutines of the same step.
+func Progress(ctx context.Context) io.Writer {
+	if w, ok := ctx.Value(progressKey{}).(*progressWriter); ok {
+		return w
+	}
+	return io.Discard
+}
+
+// progressWriter writes whole lines to out (under mu, shared with the runner) and adds each line to
+// span as an event. A last line without a newline is written when the step ends.
+type progressWriter struct {
+	out  io.Writer
+	mu   *sync.Mutex
+	span trace.Span
+
+	bufMu sync.Mutex
+	buf   []byte
+}
+
+func (w *progressWriter) Write(p []byte) (int, error) {
+	w.bufMu.Lock()
+	defer w.bufMu.Unlock()
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			break
+		}
+		w.emit(w.buf[:i+1])
+		w.buf = w.buf[i+1:]
+	}
+	return len(p), nil
+}
+
+func (w *progressWriter) flush() {
+	w.bufMu.Lock()
+	defer w.bufMu.Unlock()
+	if len(w.buf) > 0 {
+		w.emit(append(w.buf, '\n'))
+		w.buf = nil
+	}
+}
+
+// emit writes one line (ending in '\n') to out and to the span.
+func (w *progressWriter) emit(line []byte) {
+	w.mu.Lock()
+	w.out.Write(line) //nolint:errcheck // progress is best effort, like the runner's own lines
+	w.mu.Unlock()
+	if w.span.IsRecording() {
+		w.span.AddEvent(ProgressEvent, trace.WithAttributes(AttrLine.String(strings.TrimRight(string(line), "\r\n"))))
+	}
 }
 
 func skipReason(s Step, outcomes map[string]*Outcome, failed string, ctxErr error) string {
