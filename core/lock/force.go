@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"bookme-deploy/core/awsretry"
 )
 
 // ForceUnlock deletes the lock whoever holds it (`unlock --force`, for a dead deploy) and returns
@@ -47,7 +49,7 @@ func ForceUnlock(ctx context.Context, s3c *s3.Client, opts Options) (held Info, 
 		}
 		return &callError{line: fmt.Sprintf("deploy lock: delete %s: %s", opts.url(), errorLine(err)), err: err}
 	})
-	if err != nil && isTransient(err) {
+	if err != nil && awsretry.Transient(err) {
 		err = fmt.Errorf("%w (gave up after %d attempts in %s)", err, attempts, time.Since(begin).Round(time.Second))
 	}
 	return held, found, err

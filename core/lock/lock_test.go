@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"bookme-deploy/core/awsretry"
 )
 
 func TestDescribeAndHeldError(t *testing.T) {
@@ -62,8 +64,8 @@ func TestIsTransient(t *testing.T) {
 		"nil":                 {nil, false},
 	}
 	for name, c := range cases {
-		if got := isTransient(c.err); got != c.want {
-			t.Errorf("%s: isTransient(%v) = %v, want %v", name, c.err, got, c.want)
+		if got := awsretry.Transient(c.err); got != c.want {
+			t.Errorf("%s: awsretry.Transient(%v) = %v, want %v", name, c.err, got, c.want)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"bookme-deploy/core/awsretry"
 )
 
 // ErrNotHeld is returned by Release when the lock object is gone (someone forced it open).
@@ -57,7 +59,7 @@ func (l *Lock) Release(ctx context.Context) error {
 		}
 		return &callError{line: fmt.Sprintf("deploy lock: delete %s: %s", l.URL, errorLine(err)), err: err}
 	})
-	if err != nil && isTransient(err) {
+	if err != nil && awsretry.Transient(err) {
 		return fmt.Errorf("%w (gave up after %d attempts in %s; the lock may still be held: run `unlock --force` when no deploy runs)",
 			err, attempts, time.Since(begin).Round(time.Second))
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"bookme-deploy/core/awsretry"
 )
 
 // watched is one service's deployment being followed.
@@ -59,7 +61,7 @@ func (e *Engine) watch(ctx context.Context, cluster string, ws []*watched, st Se
 		if err != nil {
 			// Following a roll-back (countFailures false), the services were already sent back: a
 			// transient failure only means "look again at the next poll", until the timeout.
-			if !countFailures && isTransient(err) && clk.Now().Sub(start) <= st.Timeout {
+			if !countFailures && awsretry.Transient(err) && clk.Now().Sub(start) <= st.Timeout {
 				continue
 			}
 			return err
