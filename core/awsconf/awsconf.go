@@ -53,10 +53,15 @@ type Options struct {
 	MaxAttempts int
 }
 
+var errRegion = errors.New("aws: region is required (set --region or AWS_REGION)")
+
 // Load returns the aws.Config for opts. It makes no network call.
-func Load(ctx context.Context, opts Options) (aws.Config, error) {
+func Load(ctx context.Context, opts Options) (aws.Config, error) { return load(ctx, opts) }
+
+// load is Load with extra config loaders applied last (Resolve's isolation and resolved credentials).
+func load(ctx context.Context, opts Options, extra ...func(*config.LoadOptions) error) (aws.Config, error) {
 	if strings.TrimSpace(opts.Region) == "" {
-		return aws.Config{}, errors.New("aws: region is required (set --region or AWS_REGION)")
+		return aws.Config{}, errRegion
 	}
 	if (opts.AccessKeyID == "") != (opts.SecretAccessKey == "") {
 		return aws.Config{}, errors.New("aws: access key id and secret access key must be given together")
@@ -100,7 +105,7 @@ func Load(ctx context.Context, opts Options) (aws.Config, error) {
 		// STS itself is called without credentials (AssumeRoleWithWebIdentity is unsigned).
 		loaders = append(loaders, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, loaders...)
+	cfg, err := config.LoadDefaultConfig(ctx, append(loaders, extra...)...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("aws: load config: %w", err)
 	}
