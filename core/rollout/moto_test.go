@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"bookme-deploy/core/emulator"
 	"bookme-deploy/core/rollout"
 	"bookme-deploy/internal/testenv"
 )
@@ -30,7 +31,7 @@ func TestMotoPlanMigrateRoll(t *testing.T) {
 		testenv.ECSService{Name: "api", Family: "bookme-api", Container: "web", Image: oldImage, Desired: 1},
 		testenv.ECSService{Name: "worker", Family: "bookme-worker", Container: "web", Image: oldImage, Desired: 1, StopTimeout: 120})
 	out := &bytes.Buffer{}
-	e := rollout.New(cfg, out, rollout.WithMotoCompat())
+	e := rollout.New(cfg, out, emulator.RolloutOptions()...)
 	ctx := context.Background()
 	in := input()
 	in.Settings.PollInterval = 20 * time.Millisecond

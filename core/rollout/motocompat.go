@@ -1,89 +1,10 @@
 package rollout
 
-import (
-	"bytes"
-	"encoding/json"
-	"io"
-	"net/http"
-	"strconv"
-	"strings"
+import "bookme-deploy/core/emulator/motoecs"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-)
-
-// Option changes how New builds an Engine.
-type Option func(*aws.Config)
-
-// WithMotoCompat makes the Engine's ECS client accept moto 5.x's task responses. moto plays the whole
-// Plan → Migrate → Roll flow (a RunTask task reaches STOPPED with exit code 0 after four DescribeTasks
-// calls; with MOTO_ECS_SERVICE_RUNNING ≥ desired our deployment is COMPLETED), but it writes task
-// containers' cpu/memory as JSON numbers where ECS sends strings, which aws-sdk-go-v2 refuses to
-// decode ("expected string, got 0"). This option rewrites those numbers to strings in RunTask,
-// DescribeTasks and StopTask responses. Use it only when cfg points at moto (the local dry-run); it is
-// never needed, and never set, against AWS.
-func WithMotoCompat() Option {
-	return func(cfg *aws.Config) {
-		base := cfg.HTTPClient
-		if base == nil {
-			base = http.DefaultClient
-		}
-		cfg.HTTPClient = motoCompat{base: base}
-	}
-}
-
-type motoCompat struct {
-	base interface {
-		Do(*http.Request) (*http.Response, error)
-	}
-}
-
-func (m motoCompat) Do(r *http.Request) (*http.Response, error) {
-	resp, err := m.base.Do(r)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		return resp, err
-	}
-	t := r.Header.Get("X-Amz-Target")
-	if !strings.HasSuffix(t, ".RunTask") && !strings.HasSuffix(t, ".DescribeTasks") && !strings.HasSuffix(t, ".StopTask") {
-		return resp, nil
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	var doc map[string]any
-	if json.Unmarshal(body, &doc) == nil {
-		var tasks []any
-		if ts, ok := doc["tasks"].([]any); ok {
-			tasks = ts
-		}
-		if t, ok := doc["task"].(map[string]any); ok {
-			tasks = append(tasks, t)
-		}
-		for _, t := range tasks {
-			tm, _ := t.(map[string]any)
-			stringify(tm)
-			cs, _ := tm["containers"].([]any)
-			for _, c := range cs {
-				cm, _ := c.(map[string]any)
-				stringify(cm)
-			}
-		}
-		if fixed, err := json.Marshal(doc); err == nil {
-			body = fixed
-		}
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	resp.ContentLength = int64(len(body))
-	resp.Header.Del("Content-Length")
-	return resp, nil
-}
-
-// stringify turns numeric cpu/memory/memoryReservation into the strings the ECS model declares.
-func stringify(m map[string]any) {
-	for _, k := range []string{"cpu", "memory", "memoryReservation"} {
-		if f, ok := m[k].(float64); ok {
-			m[k] = strconv.FormatFloat(f, 'f', -1, 64)
-		}
-	}
-}
+// WithMotoCompat adapts the Engine to moto's ECS task responses.
+//
+// Deprecated: use core/emulator.RolloutOptions(), which gives the same effect without the rollout
+// package knowing about the emulator. Kept only until ci/deploy.go switches; it is
+// WithHTTPClient(motoecs.Wrap).
+func WithMotoCompat() Option { return WithHTTPClient(motoecs.Wrap) }

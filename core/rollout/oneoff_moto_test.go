@@ -3,7 +3,7 @@
 package rollout_test
 
 // A one-off (the database bootstrap) before the migration, against real moto_server with
-// WithMotoCompat — the path the local dry-run takes. moto runs no real tasks, but it registers the
+// emulator.RolloutOptions — the path the local dry-run takes. moto runs no real tasks, but it registers the
 // one-off family's revision and plays RunTask → STOPPED (exit 0); the order of the RunTask calls is
 // read off the wire by a recording HTTP client under the SDK.
 
@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"bookme-deploy/core/emulator"
 	"bookme-deploy/core/rollout"
 	"bookme-deploy/internal/testenv"
 )
@@ -71,7 +72,7 @@ func TestMotoBootstrapBeforeMigration(t *testing.T) {
 	rec := &recorder{base: http.DefaultClient}
 	cfg.HTTPClient = rec
 	out := &bytes.Buffer{}
-	e := rollout.New(cfg, out, rollout.WithMotoCompat())
+	e := rollout.New(cfg, out, emulator.RolloutOptions()...)
 	in := input()
 	in.Settings.PollInterval = 20 * time.Millisecond
 	in.Before = []rollout.OneOff{{Name: "db-bootstrap", Family: "bookme-shell", Command: []string{"bookme-dbbootstrap"},

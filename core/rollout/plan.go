@@ -42,7 +42,7 @@ type Engine struct {
 }
 
 // New returns an Engine using cfg for ECS and CloudWatch Logs and writing progress to out. Options
-// (WithMotoCompat) adapt it to an emulator.
+// (WithHTTPClient; core/emulator.RolloutOptions for moto) adapt it to an emulator.
 func New(cfg aws.Config, out io.Writer, opts ...Option) *Engine {
 	for _, o := range opts {
 		o(&cfg)

@@ -35,6 +35,7 @@ import (
 	"bookme-deploy/core/lock"
 	"bookme-deploy/core/registry"
 	"bookme-deploy/core/release"
+	"bookme-deploy/core/emulator"
 	"bookme-deploy/core/rollout"
 	"bookme-deploy/core/stack"
 	"bookme-deploy/internal/testenv"
@@ -132,7 +133,7 @@ func TestBadInputMatrix(t *testing.T) {
 		in := rollout.Input{Cluster: cluster, API: "api", Workers: []string{"worker"}, Container: "web", Image: newImage, GitSHA: gitSHA,
 			Settings: rollout.Settings{PollInterval: 20 * time.Millisecond, Timeout: 5 * time.Second}}
 		mod(&in)
-		e := rollout.New(c, nil, rollout.WithMotoCompat())
+		e := rollout.New(c, nil, emulator.RolloutOptions()...)
 		p, err := e.Plan(ctx, in)
 		if err != nil {
 			return err
