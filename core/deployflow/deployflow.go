@@ -1,5 +1,5 @@
 // Package deployflow is the shape of a deploy: which stage runs after which. core/pipeline runs the
-// DAG; the Dagger module (ci/) implements the stages. Keeping the shape here means the ordering and
+// DAG; the caller (core/deploy, driven by the Dagger module in ci/) implements the stages. Keeping the shape here means the ordering and
 // the failure semantics — a failed stage stops everything that depends on it, later stages do not
 // start, the lock is always released — are tested without an engine or an AWS account.
 //
@@ -8,6 +8,8 @@
 //	     │           └→ tofu-backend ─────┴→ migrate-and-roll ─┐  (db-bootstrap → migration → roll)
 //	     └→ tofu-frontend → build-client → release-spa → invalidate ─┴→ smoke
 //	finally: unlock
+//
+// The deploy record is not a step: the caller writes it after the DAG and unlock have run.
 package deployflow
 
 import (

@@ -48,7 +48,7 @@ func (l *Lock) Text() string {
 // info.ID is generated when empty and info.Started defaults to now.
 func Acquire(ctx context.Context, s3c *s3.Client, opts Options, info Info) (*Lock, error) {
 	if opts.Bucket == "" {
-		return nil, errors.New("deploy lock: no bucket given (the config bucket)")
+		return nil, errors.New("deploy lock: no bucket given (the OpenTofu state bucket)")
 	}
 	if info.Holder == "" {
 		return nil, errors.New("deploy lock: holder is required (who deploys: user or CI actor)")
@@ -84,7 +84,7 @@ func Acquire(ctx context.Context, s3c *s3.Client, opts Options, info Info) (*Loc
 			Key:         aws.String(key),
 			Body:        bytes.NewReader(body),
 			ContentType: aws.String("application/json"),
-			// Encrypted like everything in the config bucket (a bucket policy may demand it).
+			// Encrypted like everything in the state bucket (a bucket policy may demand it).
 			ServerSideEncryption: s3types.ServerSideEncryptionAes256,
 			IfNoneMatch:          aws.String("*"),
 		})

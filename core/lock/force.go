@@ -20,7 +20,7 @@ import (
 // Transient failures are retried until Options.ReleaseTimeout (default DefaultReleaseTimeout).
 func ForceUnlock(ctx context.Context, s3c *s3.Client, opts Options) (held Info, found bool, err error) {
 	if opts.Bucket == "" {
-		return Info{}, false, errors.New("deploy lock: no bucket given (the config bucket)")
+		return Info{}, false, errors.New("deploy lock: no bucket given (the OpenTofu state bucket)")
 	}
 	begin := time.Now()
 	pinned := "" // ETag of the lock we decided to remove

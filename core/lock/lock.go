@@ -1,6 +1,8 @@
-// Package lock is the deploy lock: one JSON object in the config bucket (deploy/lock.json by
-// default) created with a conditional put (If-None-Match: *), so that of two deploys starting
-// together exactly one gets it. The object says who holds the lock, for which commit, since when
+// Package lock is the deploy lock: one JSON object per environment in the OpenTofu state bucket
+// (deploy/<env>/lock.json, see KeyFor) created with a conditional put (If-None-Match: *), so that of
+// two deploys starting together exactly one gets it. The state bucket exists before the first deploy
+// (it holds the stacks' state); the config bucket is a base-stack output, so it cannot hold a lock
+// taken before tofu base runs. The object says who holds the lock, for which commit, since when
 // and from which CI run; a second deploy waits up to a timeout and then refuses, naming the holder.
 //
 // OpenTofu's own state lock stays on; this lock covers the whole release (image, env file,
@@ -21,14 +23,19 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// DefaultKey is the lock object's key in the config bucket.
+// DefaultKey is the lock object's key when Options.Key is empty. The pipeline does not use it: it
+// locks each environment on its own, at KeyFor(env).
 const DefaultKey = "deploy/lock.json"
+
+// KeyFor is the key of an environment's deploy lock in the state bucket: deploy/<env>/lock.json.
+func KeyFor(env string) string { return "deploy/" + env + "/lock.json" }
 
 // Info is the content of the lock object.
 type Info struct {
 	// ID is a random token chosen by the acquirer; Release deletes only a lock with our ID.
 	ID string `json:"id"`
-	// Holder names who deploys: a person (local) or the CI actor and workflow.
+	// Holder names who deploys, as the caller was told (--who): a person, or the CI actor the
+	// workflow passes. Nothing here reads the runner's environment.
 	Holder string `json:"holder"`
 	// GitSHA is the commit being deployed.
 	GitSHA string `json:"gitSha"`
@@ -52,9 +59,9 @@ func (i Info) Describe(now time.Time) string {
 
 // Options says where the lock lives and how long to wait for it.
 type Options struct {
-	// Bucket is the config bucket.
+	// Bucket is the OpenTofu state bucket.
 	Bucket string
-	// Key of the lock object; DefaultKey when empty.
+	// Key of the lock object, KeyFor(env) in the pipeline; DefaultKey when empty.
 	Key string
 	// Poll is the wait between attempts while another deploy holds the lock (default 10 s).
 	Poll time.Duration

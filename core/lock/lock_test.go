@@ -69,3 +69,9 @@ func TestIsTransient(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyFor(t *testing.T) {
+	if k := KeyFor("production"); k != "deploy/production/lock.json" {
+		t.Fatalf("KeyFor = %s", k)
+	}
+}

@@ -19,7 +19,7 @@ type Status struct {
 // Inspect reads the lock without changing it.
 func Inspect(ctx context.Context, s3c *s3.Client, opts Options) (*Status, error) {
 	if opts.Bucket == "" {
-		return nil, errors.New("deploy lock: no bucket given (the config bucket)")
+		return nil, errors.New("deploy lock: no bucket given (the OpenTofu state bucket)")
 	}
 	info, _, found, err := readLock(ctx, s3c, opts.Bucket, opts.key())
 	if err != nil {

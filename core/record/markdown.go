@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// Markdown is the summary for people and for $GITHUB_STEP_SUMMARY: outcome, commit, image,
-// the step table, task definitions, plan hashes and the bundle.
+// Markdown is the summary for people (and for GitHub's job summary, which the workflow fills):
+// outcome, commit, image, the step table, task definitions, plan hashes and the bundle.
 func (r *Record) Markdown() string {
 	var b strings.Builder
 	mode := ""
@@ -65,8 +65,8 @@ func (r *Record) Markdown() string {
 
 func statusCell(s Status) string {
 	switch s {
-	case Ran:
-		return "✅ ran"
+	case Succeeded:
+		return "✅ succeeded"
 	case Failed:
 		return "❌ failed"
 	case Skipped:

@@ -1,29 +1,42 @@
 // Package record is the deploy record: what a deploy did (who, which commit, which image digest,
 // which task-definition revisions, which plans, which bundle, and every step with its status and
-// duration), kept as JSON in the config bucket and summarised as Markdown for people (and for
-// GitHub's job summary).
+// duration), kept as JSON in the config bucket and summarised as Markdown for people (the workflow
+// tees the deploy's output into GitHub's job summary).
 //
-// Steps are generic (name, status, start, duration, detail) so the pipeline fills them from its DAG.
+// Steps are the pipeline's outcomes (name, status, start, duration, detail): SetSteps fills them from
+// a pipeline.Report, and Status is pipeline.Status. The record is not a pipeline step: the caller
+// writes it (Save) after the DAG and its finally step have run, and may add that write's own outcome
+// with AddOutcome.
 package record
 
 import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"bookme-deploy/core/pipeline"
 )
 
-// Status of a step.
-type Status string
+// Status of a step. It is the pipeline's status type (one source of truth): a record's steps are
+// the pipeline's outcomes (see SetSteps), stored as "succeeded", "failed" or "skipped". Records
+// written before the two were merged say "ran" for a step that succeeded; Parse reads that as
+// Succeeded.
+type Status = pipeline.Status
 
-// Step statuses.
+// Step statuses: the pipeline's.
 const (
-	// Ran means the step ran and succeeded.
-	Ran Status = "ran"
+	// Succeeded means the step ran and succeeded.
+	Succeeded = pipeline.Succeeded
+	// Ran is Succeeded, the name this package used before it shared the pipeline's statuses.
+	Ran = pipeline.Succeeded
 	// Failed means the step ran and failed; Detail holds the reason.
-	Failed Status = "failed"
+	Failed = pipeline.Failed
 	// Skipped means the step did not run; Detail says why (no change, an earlier failure, not selected).
-	Skipped Status = "skipped"
+	Skipped = pipeline.Skipped
 )
+
+// legacyRan is how records written before the shared status said Succeeded.
+const legacyRan = "ran"
 
 // Step is one node of the deploy DAG.
 type Step struct {
@@ -54,6 +67,9 @@ func (s *Step) UnmarshalJSON(b []byte) error {
 	var j stepJSON
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
+	}
+	if j.Status == legacyRan {
+		j.Status = Succeeded
 	}
 	*s = Step{Name: j.Name, Status: j.Status, Started: j.Started, Duration: time.Duration(j.DurationMs) * time.Millisecond, Detail: j.Detail}
 	return nil
@@ -96,6 +112,33 @@ type Record struct {
 func New(environment, who, gitSHA string) *Record {
 	return &Record{Environment: environment, Who: who, GitSHA: gitSHA, Started: time.Now().UTC(), Steps: []Step{}}
 }
+
+// StepFrom is the record's form of a pipeline outcome: a failed step's Detail is its error.
+func StepFrom(o pipeline.Outcome) Step {
+	st := Step{Name: o.Name, Status: o.Status, Duration: o.Duration, Detail: o.Detail}
+	if !o.Started.IsZero() {
+		st.Started = o.Started.UTC()
+	}
+	if o.Status == Failed && o.Error != "" {
+		st.Detail = o.Error
+	}
+	return st
+}
+
+// SetSteps replaces the record's steps with the report's outcomes, in the report's order. Callers
+// never map statuses themselves.
+func (r *Record) SetSteps(rep *pipeline.Report) {
+	r.Steps = []Step{}
+	if rep == nil {
+		return
+	}
+	for _, o := range rep.Steps {
+		r.Add(StepFrom(o))
+	}
+}
+
+// AddOutcome appends one pipeline outcome (a step run outside the DAG, such as writing the record).
+func (r *Record) AddOutcome(o pipeline.Outcome) { r.Add(StepFrom(o)) }
 
 // Add appends a step.
 func (r *Record) Add(s Step) { r.Steps = append(r.Steps, s) }

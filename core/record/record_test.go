@@ -33,7 +33,7 @@ func TestMarkdown(t *testing.T) {
 		"| Commit | `0123456789abcdef0123456789abcdef01234567` |",
 		"| By | alice |",
 		"| Duration | 3m12s |",
-		"| lock | ✅ ran | 420ms |  |",
+		"| lock | ✅ succeeded | 420ms |  |",
 		`| tofu base | ❌ failed | 1m1s | apply: Error \| bad second line |`,
 		"| migrate | ⏭️ skipped |  | an earlier step failed |",
 		"- api: `arn:aws:ecs:eu-central-1:123456789012:task-definition/api:12`\n- worker:",

@@ -47,7 +47,10 @@ func Save(ctx context.Context, s3c *s3.Client, bucket string, r *Record) (string
 const StepSummaryEnv = "GITHUB_STEP_SUMMARY"
 
 // AppendStepSummary appends the record's Markdown to the file named by $GITHUB_STEP_SUMMARY and
-// reports whether it did; it does nothing outside GitHub Actions (variable unset).
+// reports whether it did; it does nothing when the variable is unset. That is always the case inside
+// the Dagger module, which runs in a container and never sees the runner's environment: there the
+// workflow tees the deploy's output into the job summary instead. It is for a process run directly
+// on the runner.
 func AppendStepSummary(r *Record) (bool, error) {
 	path := strings.TrimSpace(os.Getenv(StepSummaryEnv))
 	if path == "" {
