@@ -56,3 +56,55 @@ func VarFiles(infraDir, environment, stackName string) ([]string, error) {
 	}
 	return files, nil
 }
+
+// VarFileArgs are the -var-file arguments of one stack in one environment, relative to the stack
+// directory infra/stacks/<stack>, chosen from the names in infra/environments/ (entries): the
+// environment's shared file (required), then the stack's own file when present, then extra files
+// (in the stack directory) in the order given — later files win.
+func VarFileArgs(entries []string, environment, stackName string, extra ...string) ([]string, error) {
+	have := map[string]bool{}
+	for _, e := range entries {
+		have[e] = true
+	}
+	shared := environment + ".tfvars"
+	if !have[shared] {
+		return nil, fmt.Errorf("unknown environment %q: infra/environments/%s does not exist (add it, see infra/README.md)", environment, shared)
+	}
+	args := []string{"-var-file=../../environments/" + shared}
+	if own := environment + "." + stackName + ".tfvars"; have[own] {
+		args = append(args, "-var-file=../../environments/"+own)
+	}
+	for _, f := range extra {
+		args = append(args, "-var-file="+f)
+	}
+	return args, nil
+}
+
+// InitArgs is `tofu init` of a stack against the S3 backend: state key <env>/<stack>.tfstate in the
+// state bucket; backendFiles are extra -backend-config files (an emulator's endpoint settings).
+func InitArgs(stateBucket, region, environment, stackName string, backendFiles ...string) []string {
+	args := []string{"tofu", "init", "-input=false", "-no-color",
+		"-backend-config=bucket=" + stateBucket,
+		"-backend-config=key=" + environment + "/" + stackName + ".tfstate",
+		"-backend-config=region=" + region}
+	for _, f := range backendFiles {
+		args = append(args, "-backend-config="+f)
+	}
+	return args
+}
+
+// PlanArgs is `tofu plan` saving the plan to out, with the var-file arguments.
+func PlanArgs(out string, varFiles []string) []string {
+	return append([]string{"tofu", "plan", "-input=false", "-no-color", "-lock-timeout=5m", "-out=" + out}, varFiles...)
+}
+
+// ApplyArgs applies exactly the saved plan.
+func ApplyArgs(plan string) []string {
+	return []string{"tofu", "apply", "-input=false", "-no-color", "-lock-timeout=5m", plan}
+}
+
+// ShowJSONArgs prints a saved plan as JSON (SummarizePlan reads it).
+func ShowJSONArgs(plan string) []string { return []string{"tofu", "show", "-no-color", "-json", plan} }
+
+// OutputArgs prints the stack's outputs as JSON.
+func OutputArgs() []string { return []string{"tofu", "output", "-no-color", "-json"} }

@@ -1,0 +1,105 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"bookme-deploy/core/rollout"
+)
+
+// DBBootstrapPath is where the API image carries bookme-dbbootstrap (cmd/bookme-dbbootstrap).
+const DBBootstrapPath = "/usr/local/bin/bookme-dbbootstrap"
+
+// rolloutStage registers the release's task-definition revisions, runs the DB bootstrap and the
+// migration as one-off tasks, then rolls the API and worker services (plan mode: the diffs).
+func (d *Deployment) rolloutStage(ctx context.Context) (string, error) {
+	if d.planOnly && d.Image() == "" {
+		d.addPlan("plan-rollout", "the image is not built yet: the task-definition diffs follow once it has a digest")
+		return "after the image is pushed", nil
+	}
+	b := d.backend
+	if b.WorkerContainerName != b.APIContainerName {
+		return "", fmt.Errorf("rollout: the API and worker task definitions name their container differently (%s, %s): the pipeline replaces one container name", b.APIContainerName, b.WorkerContainerName)
+	}
+	if d.dbAppUserValue() == "" {
+		// The env-file stage was not selected: render (read-only) for the database role.
+		if _, err := d.renderEnvFile(ctx); err != nil {
+			return "", err
+		}
+	}
+	bootstrap, err := d.dbBootstrapTask()
+	if err != nil {
+		return "", err
+	}
+	eng := rollout.New(d.ports.AWS, d.out, d.ports.RolloutOptions...)
+	plan, err := eng.Plan(ctx, rollout.Input{
+		Cluster: b.ClusterName, API: b.APIServiceName, Workers: []string{b.WorkerServiceName},
+		Container: b.APIContainerName, Image: d.Image(), GitSHA: d.cfg.GitSHA,
+		Before:    []rollout.OneOff{bootstrap},
+		Migration: rollout.Migration{Family: b.MigrateTaskFamily}, Settings: d.timeouts.Rollout,
+	})
+	if err != nil {
+		return "", err
+	}
+	d.addPlan("plan-rollout", plan.Text())
+	if d.planOnly {
+		if plan.NoOp {
+			return "no-op", nil
+		}
+		return "new revisions for " + b.APIServiceName + ", " + b.WorkerServiceName, nil
+	}
+	d.logf("%s", trimNL(plan.Text()))
+	res, err := eng.Apply(ctx, plan)
+	if err != nil {
+		return "", err
+	}
+	d.mu.Lock()
+	for k, v := range res.Revisions {
+		d.rec.TaskDefinitions[k] = v
+	}
+	d.stats.Registered = len(res.Revisions)
+	d.mu.Unlock()
+	if res.NoOp {
+		return "no-op: services already run " + d.Image(), nil
+	}
+	var ran []string
+	for _, o := range res.Before {
+		ran = append(ran, o.Name)
+	}
+	if res.Migration != nil {
+		ran = append(ran, "migration")
+	}
+	return fmt.Sprintf("ran %s; %d revisions registered, services rolled to %s", strings.Join(ran, ", "), len(res.Revisions), d.Image()), nil
+}
+
+func (d *Deployment) dbAppUserValue() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.dbAppUser
+}
+
+// dbBootstrapTask is the one-off task that creates the database and the app role (idempotently)
+// before the migration, on the shell task definition.
+func (d *Deployment) dbBootstrapTask() (rollout.OneOff, error) {
+	b, be := d.base, d.backend
+	if be.ShellTaskFamily == "" {
+		return rollout.OneOff{}, fmt.Errorf("db bootstrap: the backend stack has no shell_task_family output")
+	}
+	if be.ShellContainerName != be.APIContainerName {
+		return rollout.OneOff{}, fmt.Errorf("db bootstrap: the shell task definition names its container %s, the API's %s: the pipeline replaces one container name", be.ShellContainerName, be.APIContainerName)
+	}
+	role := d.dbAppUserValue()
+	if role == "" {
+		return rollout.OneOff{}, fmt.Errorf("db bootstrap: no application database role (db_app_user in %s/%s.inputs.json)", d.cfg.Layout.ServiceConfigDir, d.cfg.Env)
+	}
+	if b.DBSecretARN == "" {
+		return rollout.OneOff{}, fmt.Errorf("db bootstrap: the base stack has no db_secret_arn output (the RDS-managed master secret)")
+	}
+	return rollout.OneOff{
+		Name:   "db-bootstrap",
+		Family: be.ShellTaskFamily,
+		Command: []string{DBBootstrapPath, "--host", b.DBHost, "--port", fmt.Sprint(b.DBPort), "--db", b.DBName,
+			"--role", role, "--master-secret-arn", b.DBSecretARN, "--app-password-env", "POSTGRES_PASSWORD"},
+	}, nil
+}

@@ -1,0 +1,118 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"bookme-deploy/core/deployflow"
+	"bookme-deploy/core/pipeline"
+	"bookme-deploy/core/planfile"
+	"bookme-deploy/core/record"
+)
+
+// Deploy runs the deploy DAG (core/deployflow), then always writes the deploy record; the lock is
+// always released. It returns the report of every step, the record's included.
+func (d *Deployment) Deploy(ctx context.Context) (*pipeline.Report, error) {
+	d.rec = record.New(d.cfg.Env, d.cfg.Who, d.cfg.GitSHA)
+	d.rec.RunURL = d.cfg.RunURL
+	d.rec.DryRun = d.cfg.Rehearsal
+	d.rec.TaskDefinitions = map[string]string{}
+	d.rec.PlanHashes = map[string]string{}
+	steps, unlock, err := deployflow.Deploy(deployflow.Stages{
+		Lock: d.takeLock, TofuBase: d.tofuBase, TofuFrontend: d.tofuFrontend, Image: d.imageStage,
+		EnvFile: d.envFileStage, TofuBackend: d.tofuBackend, MigrateAndRoll: d.rolloutStage,
+		BuildClient: d.buildClient, ReleaseSPA: d.releaseSPA, Invalidate: d.invalidate,
+		Smoke: d.smokeStage, Unlock: d.releaseLock,
+		BaseOutputs: d.readBase, FrontendOutputs: d.readFrontend, BackendOutputs: d.readBackend,
+		ExistingImage: d.existingImage,
+	}, d.cfg.Stages...)
+	if err != nil {
+		return &pipeline.Report{}, err
+	}
+	rep := pipeline.Run(ctx, d.out, steps, unlock)
+	// The record is written after the DAG, with every step's outcome, whatever happened.
+	d.rec.SetSteps(rep)
+	t0 := time.Now()
+	where, err := d.saveRecord(context.WithoutCancel(ctx))
+	o := pipeline.Outcome{Name: "record", Status: pipeline.Succeeded, Detail: where, Started: t0, Duration: time.Since(t0)}
+	if err != nil {
+		o.Status, o.Error = pipeline.Failed, err.Error()
+		d.logf("✘ record: %v", err)
+	} else {
+		d.logf("✔ record %s", where)
+	}
+	rep.Steps = append(rep.Steps, o)
+	return rep, rep.Err()
+}
+
+// Plan runs the read-only twin of the deploy: the three `tofu plan`s (backend and frontend against
+// the base stack's current outputs), the image that would be built or reused, the env file's key
+// diff, the S3 upload and delete lists, the invalidation paths and the task-definition diffs.
+func (d *Deployment) Plan(ctx context.Context) *pipeline.Report {
+	d.planOnly = true
+	return pipeline.Run(ctx, d.out, d.planSteps())
+}
+
+func (d *Deployment) planSteps() []pipeline.Step {
+	steps, err := deployflow.Plan(deployflow.PlanStages{
+		Base: d.tofuBase, Frontend: d.tofuFrontend, Image: d.imageStage, EnvFile: d.envFileStage,
+		Backend: d.tofuBackend, Rollout: d.rolloutStage, BuildClient: d.buildClient, Release: d.releaseSPA,
+	})
+	if err != nil {
+		panic(err) // every stage is wired above
+	}
+	return steps
+}
+
+// PlanText renders every collected plan in DAG order (Markdown sections).
+func (d *Deployment) PlanText() string {
+	var b strings.Builder
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, s := range d.planSteps() {
+		if t, ok := d.plans[s.Name]; ok {
+			fmt.Fprintf(&b, "### %s\n\n```\n%s\n```\n\n", s.Name, trimNL(t))
+		}
+	}
+	return b.String()
+}
+
+// Preflight plans everything again, read-only, with a fresh deployment of the same configuration,
+// and refuses when any part differs from the reviewed plan: then nothing has been changed (not even
+// the lock taken).
+func Preflight(ctx context.Context, check *Deployment, planned *planfile.File) error {
+	if err := planned.CheckTarget(check.cfg.Env, check.cfg.GitSHA); err != nil {
+		return err
+	}
+	rep := check.Plan(ctx)
+	if err := rep.Err(); err != nil {
+		return fmt.Errorf("--plan-file: planning again to compare failed (nothing was changed): %w\n%s", err, rep.Text())
+	}
+	if err := planned.Compare(check.prints).Err(); err != nil {
+		return fmt.Errorf("--plan-file: %w. Nothing was changed", err)
+	}
+	check.logf("plan file: every part matches the reviewed plan (%s)", strings.Join(planfile.Parts, ", "))
+	return nil
+}
+
+// saveRecord writes the record to the config bucket (the state bucket when the base stack's outputs
+// were never read).
+func (d *Deployment) saveRecord(ctx context.Context) (string, error) {
+	d.rec.Finish()
+	bucket := d.cfg.StateBucket
+	if base, _, _ := d.Outputs(); base != nil {
+		bucket = base.ConfigBucket
+	}
+	key, err := record.Save(ctx, d.ports.S3, bucket, d.rec)
+	if err != nil {
+		return "", err
+	}
+	return "s3://" + bucket + "/" + key, nil
+}
+
+// Summary is the deploy's Markdown summary: the record and the step report.
+func (d *Deployment) Summary(rep *pipeline.Report) string {
+	return d.rec.Markdown() + "\n```\n" + rep.Text() + "```\n"
+}

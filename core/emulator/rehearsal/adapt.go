@@ -1,0 +1,45 @@
+// Package rehearsal is the emulated account's side of a deployment: the adapter a shell (ci/emulator.go,
+// a Go test) applies to an ordinary deploy.Deployment — no stage knows it runs against an emulator —
+// the dry-run's rehearsal of a release, and the checks of the account afterwards.
+package rehearsal
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"bookme-deploy/core/deploy"
+	"bookme-deploy/core/emulator"
+	"bookme-deploy/core/smoke"
+)
+
+// Adapt points a deployment's ports at the emulated account: ECS waits adapted to moto (which runs
+// no tasks), a short poll, and a smoke check of what CloudFront would serve (moto serves no HTTP).
+func Adapt(cfg *deploy.Config, ports *deploy.Ports) {
+	ports.RolloutOptions = append(ports.RolloutOptions, emulator.RolloutOptions()...)
+	ports.Smoke = BucketSmoke(ports.S3)
+	cfg.Timeouts.Rollout.PollInterval = time.Second
+	cfg.Timeouts.InvalidationPoll = time.Second
+	cfg.Rehearsal = true
+}
+
+// BucketSmoke checks the client bucket's index.html — what CloudFront would serve — references the
+// new release's entry file. The API check needs a load balancer that runs tasks: not emulated.
+func BucketSmoke(c *s3.Client) deploy.Smoke {
+	return func(ctx context.Context, t smoke.Target) (string, error) {
+		served, err := deploy.ReadObject(ctx, c, t.ClientBucket, "index.html")
+		if err != nil {
+			return "", fmt.Errorf("smoke: %w", err)
+		}
+		got, err := smoke.EntryFile(served)
+		if err != nil {
+			return "", err
+		}
+		if got != t.Entry {
+			return "", fmt.Errorf("smoke: the bucket's index.html references %s, the new bundle %s", got, t.Entry)
+		}
+		return "index.html in the bucket references " + t.Entry + " (API check needs a real ALB: not in the emulated account)", nil
+	}
+}

@@ -1,0 +1,71 @@
+package rehearsal
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"bookme-deploy/core/deploy"
+)
+
+// Rehearsal is the dry-run: a release of the commit deployed to the emulated account, the plan of
+// the same commit afterwards (nothing left to change in what the pipeline owns), optionally the
+// same release deployed again (must change nothing), and the account checked as a user would.
+type Rehearsal struct {
+	// New makes a fresh deployment of the same configuration (one per run, as CI would).
+	New    func() (*deploy.Deployment, error)
+	AWS    aws.Config
+	S3     *s3.Client
+	Repeat bool
+}
+
+// Run returns the Markdown report and the first deployment (its record and outputs).
+func (r Rehearsal) Run(ctx context.Context) (string, *deploy.Deployment, error) {
+	var b strings.Builder
+	first, err := r.deploy(ctx, &b, "First deploy")
+	if err != nil {
+		return b.String(), first, err
+	}
+	planner, err := r.New()
+	if err != nil {
+		return b.String(), first, err
+	}
+	t0 := time.Now()
+	rep := planner.Plan(ctx)
+	fmt.Fprintf(&b, "## Plan after the deploy (`plan`)\n\n%s```\n%s```\nPlanned in %s.\n\n", planner.PlanText(), rep.Text(), time.Since(t0).Round(time.Second))
+	if err := rep.Err(); err != nil {
+		return b.String(), first, fmt.Errorf("plan: %w", err)
+	}
+	if r.Repeat {
+		t0 := time.Now()
+		second, err := r.deploy(ctx, &b, "Second deploy of the same commit (must change nothing)")
+		if err != nil {
+			return b.String(), first, err
+		}
+		if s := second.Stats(); !s.NoOp() {
+			return b.String(), first, fmt.Errorf("the second deploy of the same commit changed something: %s", s.Text())
+		}
+		fmt.Fprintf(&b, "Second deploy: no-op in %s.\n\n", time.Since(t0).Round(time.Second))
+	}
+	b.WriteString("## Emulated account after the deploys\n\n")
+	text, err := Verify(ctx, r.AWS, r.S3, first)
+	b.WriteString(text)
+	return b.String(), first, err
+}
+
+func (r Rehearsal) deploy(ctx context.Context, b *strings.Builder, title string) (*deploy.Deployment, error) {
+	d, err := r.New()
+	if err != nil {
+		return nil, err
+	}
+	rep, err := d.Deploy(ctx)
+	fmt.Fprintf(b, "## %s\n\n```\n%s```\n%s\n\n", title, rep.Text(), d.Stats().Text())
+	if err != nil {
+		return d, fmt.Errorf("%s: %w", strings.ToLower(title[:1])+title[1:], err)
+	}
+	return d, nil
+}
