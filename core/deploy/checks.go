@@ -23,7 +23,7 @@ func StateBucketName(accountID string) string { return "book-me-tofu-state-" + a
 // LockKey is the deploy lock's key in the state bucket. The lock lives in the state bucket, which
 // exists before the first deploy (the config bucket is created by the base stack, after the lock
 // must already be held).
-func LockKey(env string) string { return "deploy/" + env + "/lock.json" }
+func LockKey(env string) string { return lock.KeyFor(env) }
 
 // LockOptions are an environment's deploy lock options.
 func LockOptions(env, stateBucket string, t Timeouts) lock.Options {
