@@ -77,3 +77,15 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// ParseGitState reads `git rev-parse HEAD && git status --porcelain --untracked-files=no`: the
+// commit and the tracked files with uncommitted changes.
+func ParseGitState(out string) (head string, dirty []string) {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	for _, l := range lines[1:] {
+		if l = strings.TrimSpace(l); l != "" {
+			dirty = append(dirty, l)
+		}
+	}
+	return strings.TrimSpace(lines[0]), dirty
+}

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"bookme-deploy/core/lock"
+	"bookme-deploy/core/pipeline"
 	"bookme-deploy/core/planfile"
 	"bookme-deploy/core/record"
 	"bookme-deploy/core/stack"
@@ -151,8 +153,12 @@ func (d *Deployment) addPlan(name, text string) {
 	d.plans[name] = text
 }
 
-func (d *Deployment) logf(format string, a ...any) {
-	fmt.Fprintf(d.out, format+"\n", a...)
+// progress is the running stage's writer: its lines go to the output and become events of the
+// stage's span (core/pipeline).
+func (d *Deployment) progress(ctx context.Context) io.Writer { return pipeline.Progress(ctx) }
+
+func (d *Deployment) logf(ctx context.Context, format string, a ...any) {
+	fmt.Fprintf(d.progress(ctx), format+"\n", a...)
 }
 
 func (d *Deployment) count(f func(s *Stats)) {

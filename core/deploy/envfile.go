@@ -28,7 +28,7 @@ func (d *Deployment) envFileStage(ctx context.Context) (string, error) {
 	if d.planOnly {
 		return firstLine(plan.Text()), nil
 	}
-	res, err := envfile.ApplyPush(ctx, d.ports.S3, plan, d.out)
+	res, err := envfile.ApplyPush(ctx, d.ports.S3, plan, d.progress(ctx))
 	if err != nil {
 		return "", err
 	}

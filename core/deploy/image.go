@@ -76,7 +76,7 @@ func (d *Deployment) imageStage(ctx context.Context) (string, error) {
 		return "", err
 	}
 	d.addPlan("plan-image", plan.Text())
-	d.logf("%s", trimNL(plan.Text()))
+	d.logf(ctx, "%s", trimNL(plan.Text()))
 	if err := d.part(planfile.PartImage, fingerprint(ImageSummary(plan)), ImageSummary(plan)); err != nil {
 		return "", err
 	}

@@ -17,7 +17,7 @@ func (d *Deployment) invalidate(ctx context.Context) (string, error) {
 	d.mu.Unlock()
 	cf := cloudfront.NewFromConfig(d.ports.AWS)
 	plan, err := cdn.PlanInvalidation(ctx, cdn.Input{Client: cf, DistributionID: d.frontend.DistributionID,
-		ChangedPaths: paths, CallerReference: d.cfg.GitSHA + "-" + d.cfg.RunID, Progress: d.out})
+		ChangedPaths: paths, CallerReference: d.cfg.GitSHA + "-" + d.cfg.RunID, Progress: d.progress(ctx)})
 	if err != nil {
 		return "", err
 	}
@@ -30,7 +30,7 @@ func (d *Deployment) invalidate(ctx context.Context) (string, error) {
 	}
 	d.count(func(s *Stats) { s.Invalidations = 1 })
 	status, err := cdn.Wait(ctx, cdn.WaitInput{Client: cf, DistributionID: d.frontend.DistributionID,
-		InvalidationID: res.InvalidationID, Timeout: d.timeouts.Invalidation, Interval: d.timeouts.InvalidationPoll, Progress: d.out})
+		InvalidationID: res.InvalidationID, Timeout: d.timeouts.Invalidation, Interval: d.timeouts.InvalidationPoll, Progress: d.progress(ctx)})
 	if err != nil {
 		return "", err
 	}

@@ -6,15 +6,15 @@ import (
 	"bookme-deploy/core/lock"
 )
 
-func (d *Deployment) lockOptions() lock.Options {
+func (d *Deployment) lockOptions(ctx context.Context) lock.Options {
 	o := LockOptions(d.cfg.Env, d.cfg.StateBucket, d.timeouts)
-	o.Progress = d.out
+	o.Progress = d.progress(ctx)
 	return o
 }
 
 // takeLock takes the environment's deploy lock (waiting up to Timeouts.Lock for another deploy).
 func (d *Deployment) takeLock(ctx context.Context) (string, error) {
-	l, err := lock.Acquire(ctx, d.ports.S3, d.lockOptions(), lock.Info{Holder: d.cfg.Who, GitSHA: d.cfg.GitSHA, RunURL: d.cfg.RunURL})
+	l, err := lock.Acquire(ctx, d.ports.S3, d.lockOptions(ctx), lock.Info{Holder: d.cfg.Who, GitSHA: d.cfg.GitSHA, RunURL: d.cfg.RunURL})
 	if err != nil {
 		return "", err
 	}

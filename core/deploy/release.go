@@ -17,7 +17,7 @@ import (
 func (d *Deployment) releaseSPA(ctx context.Context) (string, error) {
 	plan, err := release.PlanRelease(ctx, release.Input{
 		Client: d.ports.S3, Bucket: d.frontend.ClientBucket, Dir: d.bundle,
-		ReleaseID: d.cfg.GitSHA + "-" + d.cfg.RunID, Progress: d.out,
+		ReleaseID: d.cfg.GitSHA + "-" + d.cfg.RunID, Progress: d.progress(ctx),
 	})
 	if err != nil {
 		return "", err

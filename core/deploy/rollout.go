@@ -32,7 +32,7 @@ func (d *Deployment) rolloutStage(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	eng := rollout.New(d.ports.AWS, d.out, d.ports.RolloutOptions...)
+	eng := rollout.New(d.ports.AWS, d.progress(ctx), d.ports.RolloutOptions...)
 	plan, err := eng.Plan(ctx, rollout.Input{
 		Cluster: b.ClusterName, API: b.APIServiceName, Workers: []string{b.WorkerServiceName},
 		Container: b.APIContainerName, Image: d.Image(), GitSHA: d.cfg.GitSHA,
@@ -49,7 +49,7 @@ func (d *Deployment) rolloutStage(ctx context.Context) (string, error) {
 		}
 		return "new revisions for " + b.APIServiceName + ", " + b.WorkerServiceName, nil
 	}
-	d.logf("%s", trimNL(plan.Text()))
+	d.logf(ctx, "%s", trimNL(plan.Text()))
 	res, err := eng.Apply(ctx, plan)
 	if err != nil {
 		return "", err

@@ -39,9 +39,9 @@ func (d *Deployment) Deploy(ctx context.Context) (*pipeline.Report, error) {
 	o := pipeline.Outcome{Name: "record", Status: pipeline.Succeeded, Detail: where, Started: t0, Duration: time.Since(t0)}
 	if err != nil {
 		o.Status, o.Error = pipeline.Failed, err.Error()
-		d.logf("✘ record: %v", err)
+		fmt.Fprintf(d.out, "✘ record: %v\n", err)
 	} else {
-		d.logf("✔ record %s", where)
+		fmt.Fprintf(d.out, "✔ record %s\n", where)
 	}
 	rep.Steps = append(rep.Steps, o)
 	return rep, rep.Err()
@@ -93,7 +93,7 @@ func Preflight(ctx context.Context, check *Deployment, planned *planfile.File) e
 	if err := planned.Compare(check.prints).Err(); err != nil {
 		return fmt.Errorf("--plan-file: %w. Nothing was changed", err)
 	}
-	check.logf("plan file: every part matches the reviewed plan (%s)", strings.Join(planfile.Parts, ", "))
+	fmt.Fprintf(check.out, "plan file: every part matches the reviewed plan (%s)\n", strings.Join(planfile.Parts, ", "))
 	return nil
 }
 

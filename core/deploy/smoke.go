@@ -32,7 +32,7 @@ func (d *Deployment) smokeStage(ctx context.Context) (string, error) {
 	check := d.ports.Smoke
 	if check == nil {
 		check = func(ctx context.Context, t smoke.Target) (string, error) {
-			return smoke.HTTP(ctx, t, smoke.WithProgress(d.out))
+			return smoke.HTTP(ctx, t, smoke.WithProgress(d.progress(ctx)))
 		}
 	}
 	return check(ctx, smoke.Target{APIURL: d.backend.APIURL, ClientURL: d.frontend.ClientURL, Entry: entry,

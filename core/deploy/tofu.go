@@ -24,7 +24,7 @@ func (d *Deployment) stackRun(ctx context.Context, name string, vars map[string]
 	}
 	d.mu.Unlock()
 	d.addPlan("plan-"+name, p.Summary.Text()+"plan hash "+p.Summary.Hash)
-	d.logf("%s plan: %s", name, summary)
+	d.logf(ctx, "%s plan: %s", name, summary)
 	if err := d.part("tofu-"+name, p.Summary.Hash, summary); err != nil {
 		return nil, "", err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"golang.org/x/crypto/bcrypt"
 
 	"bookme-deploy/core/registry"
 )
@@ -63,4 +64,14 @@ func RecordPush(ctx context.Context, ecrc *ecr.Client, registryHost string, plan
 		return fmt.Errorf("image: the emulated ECR reports %q for tag %s after recording %s", got, plan.Tag, digest)
 	}
 	return nil
+}
+
+// Htpasswd is the registry stand-in's htpasswd line for the credentials moto's
+// GetAuthorizationToken hands out, so a push without them is refused.
+func Htpasswd(creds *registry.Credentials) (string, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(creds.Password), bcrypt.MinCost)
+	if err != nil {
+		return "", err
+	}
+	return creds.Username + ":" + string(hash) + "\n", nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Stack names, in apply order.
@@ -108,3 +109,31 @@ func ShowJSONArgs(plan string) []string { return []string{"tofu", "show", "-no-c
 
 // OutputArgs prints the stack's outputs as JSON.
 func OutputArgs() []string { return []string{"tofu", "output", "-no-color", "-json"} }
+
+// MirrorCLIConfig is a CLI configuration that installs hashicorp/aws from a filesystem mirror at
+// dir (as `tofu providers mirror` writes it) and every other provider from its registry.
+func MirrorCLIConfig(dir string) string {
+	return `provider_installation {
+  filesystem_mirror {
+    path    = "` + dir + `"
+    include = ["registry.opentofu.org/hashicorp/aws"]
+  }
+  direct {
+    exclude = ["registry.opentofu.org/hashicorp/aws"]
+  }
+}
+`
+}
+
+// ErrorLines keeps the useful part of a failed tofu command's stderr: from OpenTofu's first
+// "Error:" on, at most 2000 bytes.
+func ErrorLines(stderr string) string {
+	msg := strings.TrimSpace(stderr)
+	if i := strings.Index(msg, "Error:"); i >= 0 {
+		msg = msg[i:]
+	}
+	if len(msg) > 2000 {
+		msg = msg[:2000] + " …"
+	}
+	return msg
+}
