@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,30 +73,19 @@ func TestCheck(t *testing.T) {
 	t.Logf("dagger call check: %s", d.Round(time.Second))
 }
 
-// The README's demo command, twice over in one call (the second deploy must be a no-op), then the
-// emulated account is checked by the pipeline itself and reported line by line.
+// The README's demo command (with the provider mirror of a machine without the registry): a release
+// deployed to the emulated account, planned, deployed again (must change nothing), the account checked.
+// The scenarios that prove properties (rival deploy refused by the lock, drifted plan file, --stages,
+// credential forms) are Go tests of core/deploy against moto; this test runs the user's command.
 func TestDryRun(t *testing.T) {
-	out, _, d := dagger(t, nil, "dry-run", "--provider-mirror", mirror(t))
+	out, _, d := dagger(t, nil, "with-provider-mirror", "--dir", mirror(t), "dry-run")
 	for _, want := range []string{
-		"## First deploy", "## Second deploy of the same commit", "Second deploy: no-op in",
+		"## First deploy", "## Plan after the deploy", "## Second deploy of the same commit", "Second deploy: no-op in",
 		"✔ client bucket serves index.html with Cache-Control no-cache",
 		"is immutable-cached", "✔ env file", "✔ deploy lock released", "✔ deploy records",
-		"✔ services run the image by digest", "Dry-run passed in",
+		"✔ services run the image by digest", "Dry-run passed",
 		// DB bootstrap and migration ran as one-off tasks before the roll.
 		"ran db-bootstrap, migration;",
-		// A concurrent deploy while the second one held the lock.
-		"Concurrent deploy (dry-run-rival", "refused by the lock", "is held by dry-run",
-		// plan --format json, then deploy --plan-file of it.
-		"## Plan (`plan --format json`)", "## Deploy of the saved plan (`deploy --plan-file`)",
-		"Saved plan: every part matched",
-		// The account drifted behind OpenTofu's back: the same saved plan is refused.
-		"`deploy --plan-file` of the same plan refused before changing anything (drifted: tofu-frontend)",
-		// The pushed image's bookme-dbbootstrap against a stand-in PostgreSQL, twice.
-		"DB bootstrap: created on the first run, nothing changed on the second.",
-		// publish-api --arm64's path: one index of two platforms, read back, reused by digest.
-		"Multi-arch: one index pushed, read back with both platforms, reused by digest on the second publish.",
-		// deploy --stages migrate-and-roll,release: stacks read, image reused, nothing changed.
-		"Selected stages: stacks read, not applied; image reused; rollout and release ran and changed nothing.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry-run report lacks %q", want)
@@ -108,29 +98,43 @@ func TestDryRun(t *testing.T) {
 	if !first.MatchString(out) {
 		t.Errorf("the first deploy should push the image and register task definitions")
 	}
-	m := regexp.MustCompile(`Second deploy: no-op in (\S+)\.`).FindStringSubmatch(out)
-	if m != nil {
+	if m := regexp.MustCompile(`Second deploy: no-op in (\S+)\.`).FindStringSubmatch(out); m != nil {
 		t.Logf("second (no-op) deploy: %s", m[1])
-	}
-	ratio := regexp.MustCompile(`Plan: (\S+) in all; the three .tofu plan.s alone (\S+)\. No-op deploy (\S+) = ([0-9.]+)× the three plans`).FindStringSubmatch(out)
-	if ratio == nil {
-		t.Errorf("dry-run report lacks the no-op vs three plans timing")
-	} else {
-		// Reported, not asserted: a timing target is met in measurements, not in a test.
-		t.Logf("plan run %s; three tofu plans alone %s; no-op deploy %s = %s× the three plans (target ≤ 1.5×)", ratio[1], ratio[2], ratio[3], ratio[4])
 	}
 	t.Logf("dagger call dry-run: %s\n%s", d.Round(time.Second), out)
 }
 
+var artifacts struct {
+	once          sync.Once
+	dir, stderr   string
+	redis, awsKey string
+	took          time.Duration
+}
+
+// dryRunArtifacts runs `dry-run-artifacts` once with recognisable fake secrets and exports its output.
+func dryRunArtifacts(t *testing.T) (dir, stderr string) {
+	artifacts.once.Do(func() {
+		artifacts.redis = "FAKEREDIS" + randHex(t)
+		artifacts.awsKey = "FAKEAWSSECRET" + randHex(t)
+		d, err := os.MkdirTemp("", "bookme-e2e-artifacts-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		artifacts.dir = d
+		_, artifacts.stderr, artifacts.took = dagger(t, []string{"BOOKME_FAKE_REDIS=" + artifacts.redis, "BOOKME_FAKE_AWS=" + artifacts.awsKey},
+			"--aws-secret-access-key", "env:BOOKME_FAKE_AWS", "with-provider-mirror", "--dir", mirror(t),
+			"dry-run-artifacts", "--repeat=false", "--redis-auth-token", "env:BOOKME_FAKE_REDIS",
+			"export", "--path", d)
+	})
+	if artifacts.dir == "" {
+		t.Fatal("dry-run-artifacts failed earlier")
+	}
+	return artifacts.dir, artifacts.stderr
+}
+
 // Recognisable fake secrets go in; nothing the pipeline produced may contain them.
 func TestDryRunLeaksNoSecret(t *testing.T) {
-	redis := "FAKEREDIS" + randHex(t)
-	awsKey := "FAKEAWSSECRET" + randHex(t)
-	dir := t.TempDir()
-	_, stderr, d := dagger(t, []string{"BOOKME_FAKE_REDIS=" + redis, "BOOKME_FAKE_AWS=" + awsKey},
-		"dry-run-artifacts", "--provider-mirror", mirror(t), "--repeat=false",
-		"--redis-auth-token", "env:BOOKME_FAKE_REDIS", "--aws-secret-access-key", "env:BOOKME_FAKE_AWS",
-		"export", "--path", dir)
+	dir, stderr := dryRunArtifacts(t)
 	for _, name := range []string{"report.md", "progress.log", "record.json", "image/index.json", "bundle/index.html"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("artifact %s missing: %v", name, err)
@@ -140,18 +144,11 @@ func TestDryRunLeaksNoSecret(t *testing.T) {
 	if len(states) != 3 {
 		t.Errorf("want the 3 OpenTofu state objects, found %v", states)
 	}
-	recData, err := os.ReadFile(filepath.Join(dir, "record.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := record.Parse(recData)
-	if err != nil {
-		t.Fatalf("record.json does not parse: %v", err)
-	}
+	rec := readRecord(t, dir)
 	checkPublishedImage(t, filepath.Join(dir, "image"), rec)
 	// The ECR password moto hands out (GetAuthorizationToken) went to WithRegistryAuth: it must not
 	// be in the image either.
-	secrets := []string{redis, awsKey, motoECRPassword}
+	secrets := []string{artifacts.redis, artifacts.awsKey, motoECRPassword}
 	findings, err := reliability.ScanFiles(dir, secrets)
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +168,20 @@ func TestDryRunLeaksNoSecret(t *testing.T) {
 	}
 	n := 0
 	_ = filepath.Walk(dir, func(string, os.FileInfo, error) error { n++; return nil })
-	t.Logf("scanned %d files + stderr + image layers for %d secrets: none found (%s)", n, len(secrets), d.Round(time.Second))
+	t.Logf("scanned %d files + stderr + image layers for %d secrets: none found (%s)", n, len(secrets), artifacts.took.Round(time.Second))
+}
+
+func readRecord(t *testing.T, dir string) *record.Record {
+	t.Helper()
+	recData, err := os.ReadFile(filepath.Join(dir, "record.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := record.Parse(recData)
+	if err != nil {
+		t.Fatalf("record.json does not parse: %v", err)
+	}
+	return rec
 }
 
 func randHex(t *testing.T) string {
