@@ -140,8 +140,8 @@ func newAccount(t *testing.T) *account {
 		"api_log_group": "/ecs/" + families["api"], "worker_log_group": "/ecs/" + families["worker"],
 		"migrate_log_group": "/ecs/" + families["migrate"], "shell_log_group": "/ecs/" + families["shell"],
 		"api_domain_name": apiDomain, "api_url": "https://" + apiDomain, "alb_dns_name": "bookme-it-alb.eu-central-1.elb.amazonaws.com",
-		"target_group_arn": "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/bookme-it/0123456789abcdef",
 		"config_bucket": configB, "env_file_key": "service-config/api/" + env + ".env",
+		"target_group_arn": "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/bookme-it/0123456789abcdef",
 	}
 	a.outputs = map[string][]byte{stack.StackBase: outputsJSON(t, base), stack.StackFrontend: outputsJSON(t, frontend), stack.StackBackend: outputsJSON(t, backend)}
 	return a
