@@ -8,32 +8,20 @@ import (
 	"dagger/bookme/internal/dagger"
 )
 
-const (
-	// goImage runs the core's unit tests. The real golang image on a user's machine; the test harness
-	// serves a look-alike (scripts/harness-images).
-	goImage = "golang:1.26-bookworm"
-	// tofuImage runs OpenTofu. Its entrypoint is tofu.
-	tofuImage = "ghcr.io/opentofu/opentofu:1.10"
-)
-
 // Check runs the repository's fast checks in containers: the functional core's Go unit tests and
 // `tofu fmt -check` over infra/. It returns a short report and fails when any check fails.
-//
 // +cache="never"
 func (m *Bookme) Check(
 	ctx context.Context,
-	// The repository.
-	// +defaultPath="/"
-	// +ignore=["**/node_modules", "**/dist", ".git", "**/.terraform", "**/__pycache__", "examples/bookme/api/media"]
-	source *dagger.Directory,
 ) (string, error) {
+	source := m.Source
 	var report strings.Builder
 	goOut, err := dag.Container().From(goImage).
 		WithMountedCache("/go/pkg/mod", dag.CacheVolume("bookme-gomod")).
 		WithMountedCache("/root/.cache/go-build", dag.CacheVolume("bookme-gobuild")).
 		WithEnvVariable("CGO_ENABLED", "0").
 		WithDirectory("/src", source, dagger.ContainerWithDirectoryOpts{
-			Include: []string{"go.mod", "go.sum", "core/**", "internal/**", "cmd/**", "test/**", "service-config/**", "infra/**", ".github/**", "docs/**", "README.md", "dagger.json", "examples/bookme/api/Dockerfile"},
+			Include: []string{"go.mod", "go.sum", "core/**", "internal/**", "cmd/**", "test/**", "ci/*.go", "service-config/**", "infra/**", ".github/**", "docs/**", "README.md", "dagger.json", "examples/bookme/api/Dockerfile"},
 		}).
 		WithWorkdir("/src").
 		WithExec([]string{"go", "vet", "./..."}).

@@ -1,9 +1,92 @@
-// Package main is the Dagger module `bookme`: the thin shell of bookme-deploy.
-//
-// It wires containers, secrets and services; every decision (what to upload, what to invalidate, how a
-// task definition changes, whether a rollout failed) is made by the plain Go packages under ../core.
-// One file per stage: build.go, client.go, check.go, dryrun.go, …
+// Package main is the Dagger module `bookme`, the thin shell of bookme-deploy: it implements the
+// ports of ../core/deploy with containers and secrets and turns arguments into the core's
+// configuration; every decision is made in ../core. The dry-run's stand-in account: emulator.go.
 package main
 
+import (
+	"dagger/bookme/internal/dagger"
+)
+
 // Bookme ships the book_me stack (Django API on ECS Fargate, React SPA on S3 + CloudFront) to AWS.
-type Bookme struct{}
+// Its fields are the arguments every verb shares (`dagger call --env … --region … <verb>`).
+type Bookme struct {
+	Source *dagger.Directory
+	Env    string
+	Region string
+	// +private
+	AwsAccessKeyID *dagger.Secret
+	// +private
+	AwsSecretAccessKey *dagger.Secret
+	// +private
+	AwsSessionToken *dagger.Secret
+	// +private
+	AwsCredentialsFile *dagger.Secret
+	// +private
+	AwsProfile string
+	// +private
+	AwsWebIdentityToken *dagger.Secret
+	// +private
+	AwsRoleArn string
+	// StateBucket holds the OpenTofu state and the deploy lock; empty: book-me-tofu-state-<account>.
+	StateBucket string
+	// +private
+	StateEncryption *dagger.Secret
+	// +private
+	ProviderMirror *dagger.Directory
+}
+
+func New(
+	// The repository.
+	// +defaultPath="/"
+	// +ignore=["**/node_modules", "**/dist", "**/build", "**/.terraform", "**/__pycache__", "**/*.tfstate*", "**/.terraform.lock.hcl"]
+	source *dagger.Directory,
+	// Environment: infra/environments/<env>.tfvars (deploy, plan, unlock; dry-run: staging).
+	// +optional
+	env string,
+	// AWS region of the environment.
+	// +optional
+	region string,
+	// AWS access key id (e.g. env:AWS_ACCESS_KEY_ID); or give --aws-credentials-file, or
+	// --aws-web-identity-token with --aws-role-arn.
+	// +optional
+	awsAccessKeyId *dagger.Secret,
+	// AWS secret access key (e.g. env:AWS_SECRET_ACCESS_KEY).
+	// +optional
+	awsSecretAccessKey *dagger.Secret,
+	// AWS session token of temporary credentials (e.g. env:AWS_SESSION_TOKEN).
+	// +optional
+	awsSessionToken *dagger.Secret,
+	// A shared credentials file (e.g. file:$HOME/.aws/credentials), read for --aws-profile.
+	// +optional
+	awsCredentialsFile *dagger.Secret,
+	// Profile in --aws-credentials-file.
+	// +default="default"
+	awsProfile string,
+	// An OIDC token (e.g. env:CI_JOB_JWT_V2) exchanged once for --aws-role-arn's temporary credentials.
+	// +optional
+	awsWebIdentityToken *dagger.Secret,
+	// The role to assume with --aws-web-identity-token.
+	// +optional
+	awsRoleArn string,
+	// OpenTofu state bucket (infra/bootstrap); default: book-me-tofu-state-<account id>.
+	// +optional
+	stateBucket string,
+	// OpenTofu state and plan encryption configuration (TF_ENCRYPTION), see infra/README.md.
+	// +optional
+	stateEncryption *dagger.Secret,
+) *Bookme {
+	return &Bookme{Source: source, Env: env, Region: region, StateBucket: stateBucket, StateEncryption: stateEncryption,
+		AwsAccessKeyID: awsAccessKeyId, AwsSecretAccessKey: awsSecretAccessKey, AwsSessionToken: awsSessionToken,
+		AwsCredentialsFile: awsCredentialsFile, AwsProfile: awsProfile, AwsWebIdentityToken: awsWebIdentityToken, AwsRoleArn: awsRoleArn}
+}
+
+// WithProviderMirror runs OpenTofu with this provider mirror (filesystem_mirror layout, as
+// `tofu providers mirror` writes it), for machines that cannot reach the provider registry.
+func (m *Bookme) WithProviderMirror(
+	// The mirror directory.
+	dir *dagger.Directory,
+) *Bookme {
+	c := *m
+	c.ProviderMirror = dir
+	return &c
+}

@@ -138,6 +138,9 @@ func Rollback(ctx context.Context, eng *rollout.Engine, cluster string, services
 
 // Unlock shows who holds an environment's deploy lock; with force it removes it.
 func Unlock(ctx context.Context, c *s3.Client, env, stateBucket string, force bool) (string, error) {
+	if strings.TrimSpace(env) == "" {
+		return "", fmt.Errorf("no environment: give --env (before the function name)")
+	}
 	opts := LockOptions(env, stateBucket, Timeouts{})
 	if !force {
 		st, err := lock.Inspect(ctx, c, opts)

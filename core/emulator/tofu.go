@@ -18,17 +18,10 @@ const URL = "https://" + Host + ":5000"
 // CAPath is where tool containers find the emulator's CA.
 const CAPath = "/etc/bookme/emulator-ca.pem"
 
-// TofuFiles are the files written into the working copy of infra/ that point OpenTofu at the
-// emulator (provider endpoints, S3 backend) and carry moto's documented workarounds; VarFiles and
-// BackendFiles name those OpenTofu must be told to read, relative to each stack directory.
-type TofuFiles struct {
-	Files        map[string]string
-	VarFiles     []string
-	BackendFiles []string
-}
-
-// Tofu is the override set for an emulator at endpoint whose CA is at caBundle (in the container).
-func Tofu(endpoint, caBundle string) (TofuFiles, error) {
+// Tofu are the files written into the working copy of infra/ that point OpenTofu at the emulator at
+// endpoint, whose CA is at caBundle (provider endpoints, S3 backend), and carry moto's documented
+// workarounds.
+func Tofu(endpoint, caBundle string) (stack.Overrides, error) {
 	o := map[string]string{}
 	for dir, content := range ModuleOverrides {
 		o["modules/"+dir+"/emulator_override.tf"] = content
@@ -42,11 +35,11 @@ func Tofu(endpoint, caBundle string) (TofuFiles, error) {
 		o["stacks/"+name+"/emulator.s3.tfbackend"] = S3BackendConfigCA(endpoint, caBundle, "", "", "")
 		vars, err := stack.VarsJSON(StackVars[name])
 		if err != nil {
-			return TofuFiles{}, err
+			return stack.Overrides{}, err
 		}
 		o["stacks/"+name+"/emulator.tfvars.json"] = string(vars)
 	}
-	return TofuFiles{Files: o, VarFiles: []string{"emulator.tfvars.json"}, BackendFiles: []string{"emulator.s3.tfbackend"}}, nil
+	return stack.Overrides{Files: o, VarFiles: []string{"emulator.tfvars.json"}, BackendFiles: []string{"emulator.s3.tfbackend"}}, nil
 }
 
 // StateEncryption is OpenTofu's TF_ENCRYPTION for a passphrase (state and plans encrypted).

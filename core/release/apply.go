@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,23 +18,110 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-// Apply carries out p in the order described in the package documentation: hashed assets, other
-// files, HTML, the manifest, then deletes, each phase on the bounded worker pool and only after
-// the previous one fully succeeded. Uploads stream from disk with their Content-MD5, so S3
-// rejects a file that changed since Plan. Transient failures are retried by the SDK's retryer;
-// the first permanent failure stops Apply before the next phase (no HTML is written if an asset
-// failed, nothing is deleted if any write failed).
+// Apply carries out p in the order described in the package documentation: Stage, then CutOver.
+// Uploads stream from disk with their Content-MD5, so S3 rejects a file that changed since Plan.
+// Transient failures are retried by the SDK's retryer; the first permanent failure stops Apply
+// before the next phase (no HTML is written if an asset failed, nothing is deleted if any write
+// failed).
 func Apply(ctx context.Context, p *Plan) (*Result, error) {
+	if res, err := Stage(ctx, p); err != nil {
+		return res, err
+	}
+	return CutOver(ctx, p)
+}
+
+// Stage writes what nothing served can reach yet: the new content-hashed assets, then the kept
+// copies of this release's non-hashed files (Plan.Entries' uploads). No existing object is
+// overwritten or deleted, no HTML entry point and no manifest is written: the bucket serves the
+// previous release exactly as before. Staging again after success does nothing.
+func Stage(ctx context.Context, p *Plan) (*Result, error) {
 	if p == nil || p.client == nil {
-		return nil, errors.New("release: Apply needs a plan made by release.PlanRelease")
+		return nil, errors.New("release: Stage needs a plan made by release.PlanRelease")
+	}
+	if p.staged != nil {
+		return p.staged, nil
 	}
 	start := time.Now()
 	res := &Result{
 		Bucket: p.Bucket, Prefix: p.Prefix, ReleaseID: p.ReleaseID, Digest: p.Digest, Seq: p.Seq,
 		Unchanged: p.Unchanged, ChangedPaths: p.ChangedPaths, Kept: p.Keep,
 	}
-	var phases [3][]Change
-	var deletes []Change
+	phases, _ := p.split()
+	err := p.writePhase(ctx, res, phases[0])
+	if err == nil {
+		var entries []Change
+		for _, c := range p.Entries {
+			if c.Action == ActionUpload {
+				entries = append(entries, c)
+			}
+		}
+		err = runPool(ctx, p.Concurrency, len(entries), func(ctx context.Context, i int) error {
+			c := entries[i]
+			if _, err := p.put(ctx, c); err != nil {
+				return err
+			}
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			res.EntriesWritten.add(c.Size)
+			fmt.Fprintf(p.progress, "kept a copy of %s as %s\n", c.Path, c.Key)
+			return nil
+		})
+	}
+	res.DurationMS = time.Since(start).Milliseconds()
+	if err != nil {
+		return res, err
+	}
+	p.staged = res
+	return res, nil
+}
+
+// CutOver makes the staged release the one served: the other non-HTML files, the HTML entry points
+// (index.html last), the release manifest, then the deletes of objects (and kept copies) no
+// retained release references. It refuses a plan that was not staged. The result continues
+// Stage's counts.
+func CutOver(ctx context.Context, p *Plan) (*Result, error) {
+	if p == nil || p.client == nil {
+		return nil, errors.New("release: CutOver needs a plan made by release.PlanRelease")
+	}
+	if p.staged == nil {
+		return nil, errors.New("release: CutOver before Stage: the hashed assets the HTML references are not uploaded yet")
+	}
+	start := time.Now()
+	r := *p.staged
+	res := &r
+	defer func(staged int64) { res.DurationMS = staged + time.Since(start).Milliseconds() }(res.DurationMS)
+	phases, deletes := p.split()
+	for _, phase := range phases[1:] {
+		if err := p.writePhase(ctx, res, phase); err != nil {
+			return res, err
+		}
+	}
+	body, err := p.manifest.encode()
+	if err != nil {
+		return res, fmt.Errorf("release: encode the release manifest: %w", err)
+	}
+	if !bytes.Equal(body, p.oldJSON) {
+		if err := p.writeManifest(ctx, body); err != nil {
+			return res, err
+		}
+		res.ManifestWritten = true
+		fmt.Fprintf(p.progress, "wrote release manifest %s (release #%d)\n", keyFor(p.Prefix, ManifestName), p.Seq)
+	}
+	res.CutOver = true
+	if err := p.deleteAll(ctx, deletes, &res.Deleted); err != nil {
+		return res, err
+	}
+	var stale []Change
+	for _, c := range p.Entries {
+		if c.Action == ActionDelete {
+			stale = append(stale, c)
+		}
+	}
+	return res, p.deleteAll(ctx, stale, &res.EntriesDeleted)
+}
+
+// split sorts the plan's writes into the three upload phases and the deletes.
+func (p *Plan) split() (phases [3][]Change, deletes []Change) {
 	for _, c := range p.Changes {
 		switch c.Action {
 		case ActionUpload, ActionUpdateHeader:
@@ -44,63 +130,62 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 			deletes = append(deletes, c)
 		}
 	}
-	var mu sync.Mutex
-	for _, phase := range phases {
-		err := runPool(ctx, p.Concurrency, len(phase), func(ctx context.Context, i int) error {
-			c := phase[i]
-			var etag string
-			var err error
-			if c.Action == ActionUpload {
-				etag, err = p.put(ctx, c)
-			} else {
-				etag, err = p.copyHeaders(ctx, c)
-			}
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if c.Action == ActionUpload {
-				res.Uploaded.add(c.Size)
-				fmt.Fprintf(p.progress, "uploaded %s (%s, %s)\n", c.Key, humanBytes(c.Size), c.CacheControl)
-			} else {
-				res.HeaderUpdated.add(c.Size)
-				fmt.Fprintf(p.progress, "updated headers of %s (%s)\n", c.Key, c.Reason)
-			}
-			if o := p.manifest.Objects[c.Path]; o != nil {
-				if d, parts := ParseETag(etag); etag != "" && (parts != 0 || d != c.MD5) {
-					o.ETag = strings.Trim(etag, `"`)
-				} else {
-					o.ETag = ""
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			res.DurationMS = time.Since(start).Milliseconds()
-			return res, err
-		}
-	}
+	return phases, deletes
+}
 
-	body, err := p.manifest.encode()
+// writePhase uploads (or updates the headers of) one phase's objects on the worker pool.
+func (p *Plan) writePhase(ctx context.Context, res *Result, phase []Change) error {
+	return runPool(ctx, p.Concurrency, len(phase), func(ctx context.Context, i int) error {
+		c := phase[i]
+		var etag string
+		var err error
+		if c.Action == ActionUpload {
+			etag, err = p.put(ctx, c)
+		} else {
+			etag, err = p.copyHeaders(ctx, c)
+		}
+		if err != nil {
+			return err
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if c.Action == ActionUpload {
+			res.Uploaded.add(c.Size)
+			fmt.Fprintf(p.progress, "uploaded %s (%s, %s)\n", c.Key, humanBytes(c.Size), c.CacheControl)
+		} else {
+			res.HeaderUpdated.add(c.Size)
+			fmt.Fprintf(p.progress, "updated headers of %s (%s)\n", c.Key, c.Reason)
+		}
+		if o := p.manifest.Objects[c.Path]; o != nil {
+			if d, parts := ParseETag(etag); etag != "" && (parts != 0 || d != c.MD5) {
+				o.ETag = strings.Trim(etag, `"`)
+			} else {
+				o.ETag = ""
+			}
+		}
+		return nil
+	})
+}
+
+func (p *Plan) writeManifest(ctx context.Context, body []byte) error {
+	return putManifest(ctx, p.client, p.Bucket, p.Prefix, body)
+}
+
+func putManifest(ctx context.Context, c *s3.Client, bucket, prefix string, body []byte) error {
+	key := keyFor(prefix, ManifestName)
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body),
+		ContentLength: aws.Int64(int64(len(body))), ContentType: aws.String("application/gzip"),
+		CacheControl: aws.String("no-store"),
+	}, noChecksum)
 	if err != nil {
-		return res, fmt.Errorf("release: encode the release manifest: %w", err)
+		return s3Error(err, bucket, "write the release manifest "+key+" to")
 	}
-	if !bytes.Equal(body, p.oldJSON) {
-		key := keyFor(p.Prefix, ManifestName)
-		_, err := p.client.PutObject(ctx, &s3.PutObjectInput{
-			Bucket: aws.String(p.Bucket), Key: aws.String(key), Body: bytes.NewReader(body),
-			ContentLength: aws.Int64(int64(len(body))), ContentType: aws.String("application/gzip"),
-			CacheControl: aws.String("no-store"),
-		}, noChecksum)
-		if err != nil {
-			res.DurationMS = time.Since(start).Milliseconds()
-			return res, s3Error(err, p.Bucket, "write the release manifest "+key+" to")
-		}
-		res.ManifestWritten = true
-		fmt.Fprintf(p.progress, "wrote release manifest %s (release #%d)\n", key, p.Seq)
-	}
+	return nil
+}
 
+// deleteAll deletes the changes' keys in batches of 1000, counting what went into n.
+func (p *Plan) deleteAll(ctx context.Context, deletes []Change, n *Counter) error {
 	for len(deletes) > 0 {
 		batch := deletes
 		if len(batch) > 1000 {
@@ -115,8 +200,7 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 			Bucket: aws.String(p.Bucket), Delete: &s3types.Delete{Objects: ids, Quiet: aws.Bool(true)},
 		})
 		if err != nil {
-			res.DurationMS = time.Since(start).Milliseconds()
-			return res, s3Error(err, p.Bucket, "delete stale objects from")
+			return s3Error(err, p.Bucket, "delete stale objects from")
 		}
 		failed := map[string]string{}
 		for _, e := range out.Errors {
@@ -126,18 +210,14 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 			if _, bad := failed[c.Key]; bad {
 				continue
 			}
-			res.Deleted.add(c.Size)
+			n.add(c.Size)
 			fmt.Fprintf(p.progress, "deleted %s\n", c.Key)
 		}
-		if len(failed) > 0 {
-			for k, why := range failed {
-				res.DurationMS = time.Since(start).Milliseconds()
-				return res, fmt.Errorf("release: %d stale objects could not be deleted from s3://%s (first: %s: %s); the release itself is complete, re-run to retry", len(failed), p.Bucket, k, why)
-			}
+		for k, why := range failed {
+			return fmt.Errorf("release: %d stale objects could not be deleted from s3://%s (first: %s: %s); the release itself is complete, re-run to retry", len(failed), p.Bucket, k, why)
 		}
 	}
-	res.DurationMS = time.Since(start).Milliseconds()
-	return res, nil
+	return nil
 }
 
 // noChecksum sends no flexible checksum (no aws-chunked body): uploads carry Content-MD5 instead,
@@ -147,7 +227,11 @@ func noChecksum(o *s3.Options) {
 }
 
 func (p *Plan) put(ctx context.Context, c Change) (string, error) {
-	fh, err := os.Open(filepath.Join(p.Dir, filepath.FromSlash(c.Path)))
+	src := c.Path
+	if c.Source != "" {
+		src = c.Source
+	}
+	fh, err := os.Open(filepath.Join(p.Dir, filepath.FromSlash(src)))
 	if err != nil {
 		return "", fmt.Errorf("release: open %s: %w (the bundle changed since the plan was made)", c.Path, err)
 	}

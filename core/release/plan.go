@@ -63,7 +63,7 @@ func PlanRelease(ctx context.Context, in Input) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	delete(remote, ManifestName)
+	kept := splitMeta(remote)
 
 	digest := bundleDigest(files)
 	p := &Plan{
@@ -73,6 +73,11 @@ func PlanRelease(ctx context.Context, in Input) (*Plan, error) {
 	}
 	if p.ReleaseID == "" {
 		p.ReleaseID = digest
+	}
+	if old != nil {
+		if l := old.latest(); l != nil && l.Digest != digest {
+			p.Previous = &ReleaseRef{Seq: l.Seq, ID: l.ID, Digest: l.Digest, CreatedAt: l.CreatedAt}
+		}
 	}
 
 	// Decide per local file.
@@ -257,12 +262,67 @@ func PlanRelease(ctx context.Context, in Input) (*Plan, error) {
 		}
 	}
 	sort.Strings(p.ChangedPaths)
+	p.Entries = entryChanges(prefix, digest, files, kept, m)
 	newJSON, err := m.encode()
 	if err != nil {
 		return nil, fmt.Errorf("release: encode the release manifest: %w", err)
 	}
 	p.WriteManifest = !bytes.Equal(newJSON, oldJSON)
 	return p, nil
+}
+
+// splitMeta removes the engine's own objects (under .bookme/) from remote and returns the kept
+// entry copies among them (path relative to the prefix → object).
+func splitMeta(remote map[string]remoteObj) map[string]remoteObj {
+	kept := map[string]remoteObj{}
+	for rel, r := range remote {
+		if !strings.HasPrefix(rel, metaDir) {
+			continue
+		}
+		if strings.HasPrefix(rel, KeptPrefix) {
+			kept[rel] = r
+		}
+		delete(remote, rel)
+	}
+	return kept
+}
+
+// entryChanges are the kept copies of this release's non-hashed files that are missing (uploads,
+// written by Stage: their keys are new, nothing serves them) and the kept copies of releases the
+// new manifest no longer retains (deletes, by CutOver). A kept copy's key names the bundle digest,
+// which covers every path and MD5: an existing copy of the same size holds the same bytes.
+func entryChanges(prefix, digest string, files []*localFile, kept map[string]remoteObj, m *manifest) []Change {
+	var out []Change
+	for _, f := range files {
+		if f.Class == ClassHashed {
+			continue
+		}
+		rel := KeptKey(digest, f.Path)
+		if r, ok := kept[rel]; ok && r.Size == f.Size {
+			continue
+		}
+		c := uploadChange(prefix, f, "kept copy of this release's entry file (for a roll-back)")
+		c.Key, c.Source = keyFor(prefix, rel), f.Path
+		out = append(out, c)
+	}
+	retained := map[string]bool{digest: true}
+	for _, r := range m.Releases {
+		if r.Digest != "" {
+			retained[r.Digest] = true
+		}
+	}
+	var gone []Change
+	for rel, r := range kept {
+		d, path, _ := strings.Cut(strings.TrimPrefix(rel, KeptPrefix), "/")
+		if retained[d] {
+			continue
+		}
+		gone = append(gone, Change{Action: ActionDelete, Path: path, Key: keyFor(prefix, rel), Class: classOf(path), Size: r.Size,
+			Reason: "kept copy of release " + d + ", no longer retained"})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	sort.Slice(gone, func(i, j int) bool { return gone[i].Key < gone[j].Key })
+	return append(out, gone...)
 }
 
 func classOf(rel string) Class {

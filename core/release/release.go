@@ -7,15 +7,28 @@
 // the new release does not contain are deleted, unless one of the previous KeepReleases releases
 // referenced them (browser tabs still running an older index.html load those chunks lazily).
 //
-// Apply writes in this order, each phase only after the previous one fully succeeded:
+// Apply writes in this order, each phase only after the previous one fully succeeded. It is two
+// calls a deploy may separate (the backend rolls in between):
+//
+// Stage — nothing a browser or the CDN can reach changes: only new keys are written, nothing is
+// overwritten or deleted:
 //
 //  1. content-hashed assets (main.8f3a2b1c.js …)
+//     1b. kept copies of this release's non-hashed files (HTML and the others) under
+//     KeptPrefix/<digest>/, so that a later roll-back can put them back without the bundle
+//
+// CutOver — the release becomes the one served:
+//
 //  2. other non-HTML files (favicon.ico, manifest.webmanifest, asset-manifest.json …)
 //  3. HTML entry points (index.html last of all)
 //  4. the release manifest object (ManifestName under the prefix)
-//  5. deletes of objects no retained release references
+//  5. deletes of objects no retained release references (and of their releases' kept copies)
 //
 // So at every moment each HTML page in the bucket references only objects that exist.
+//
+// PlanRestore and Restore put a retained release's non-hashed files back from its kept copies
+// (its hashed assets are still there: they are kept for KeepReleases releases) and record it as
+// the newest release in the manifest: the roll-back of a cut-over.
 //
 // The release manifest is a small gzip-compressed JSON object that records the last KeepReleases+1
 // releases and, per object, which of them referenced it, its MD5 and the headers this engine set
@@ -25,6 +38,7 @@ package release
 
 import (
 	"io"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
@@ -37,7 +51,25 @@ const (
 	DefaultConcurrency = 16
 	// ManifestName is the release manifest's key, relative to the prefix.
 	ManifestName = ".bookme/releases.json.gz"
+	// KeptPrefix holds each retained release's non-hashed files (KeptKey), relative to the prefix.
+	KeptPrefix = ".bookme/releases/"
+	// metaDir holds the engine's own objects: never part of a bundle, never served by a page.
+	metaDir = ".bookme/"
 )
+
+// KeptKey is where the kept copy of a release's non-hashed file lives, relative to the prefix:
+// KeptPrefix + the bundle digest + "/" + path.
+func KeptKey(digest, path string) string { return KeptPrefix + digest + "/" + path }
+
+// ReleaseRef names a release of the manifest.
+type ReleaseRef struct {
+	Seq       int    `json:"seq"`
+	ID        string `json:"id"`
+	Digest    string `json:"digest"`
+	CreatedAt string `json:"createdAt,omitempty"`
+	// RestoredFrom is the seq this entry re-released (a roll-back), 0 otherwise.
+	RestoredFrom int `json:"restoredFrom,omitempty"`
+}
 
 // Input says what to release where.
 type Input struct {
@@ -103,6 +135,9 @@ type Change struct {
 	CacheControl string `json:"cacheControl,omitempty"`
 	// Reason says why: "new", "content changed", "cache-control: a → b", "release 7" (keep) …
 	Reason string `json:"reason"`
+	// Source is where the bytes come from when it is not Path: the bundle path of a kept copy
+	// (Plan.Entries), the kept copy's key of a restored file (RestorePlan.Changes).
+	Source string `json:"source,omitempty"`
 }
 
 // Counter is a count of objects and their bytes.
@@ -124,9 +159,15 @@ type Plan struct {
 	Seq          int    `json:"seq"`
 	KeepReleases int    `json:"keepReleases"`
 	Concurrency  int    `json:"concurrency"`
+	// Previous is the release the stored manifest names as the newest (the one served before this
+	// release's cut-over); nil on the first managed release and when this release is that one.
+	Previous *ReleaseRef `json:"previous,omitempty"`
 	// Changes in Apply's order: uploads and header updates (hashed, other, HTML), then deletes;
 	// keeps last (nothing is done to them).
 	Changes []Change `json:"changes"`
+	// Entries are the kept copies (KeptKey): uploads of this release's missing ones (Stage) and
+	// deletes of those of releases no longer retained (CutOver). Not counted in Upload or Delete.
+	Entries []Change `json:"entries,omitempty"`
 	// Counts of the plan; Unchanged objects are not listed in Changes.
 	Upload        Counter `json:"upload"`
 	UpdateHeaders Counter `json:"updateHeaders"`
@@ -143,6 +184,9 @@ type Plan struct {
 	progress io.Writer
 	manifest *manifest
 	oldJSON  []byte
+	// staged is Stage's result once it succeeded: CutOver refuses to run before it.
+	staged *Result
+	mu     sync.Mutex
 }
 
 // Result is what Apply did. Its JSON form goes into the deploy record.
@@ -158,8 +202,13 @@ type Result struct {
 	Unchanged     Counter `json:"unchanged"`
 	Deleted       Counter `json:"deleted"`
 	Kept          Counter `json:"kept"`
+	// EntriesWritten and EntriesDeleted count the kept copies of entry files (Plan.Entries).
+	EntriesWritten Counter `json:"entriesWritten"`
+	EntriesDeleted Counter `json:"entriesDeleted"`
 	// ManifestWritten is false when the stored manifest already described this release.
 	ManifestWritten bool `json:"manifestWritten"`
+	// CutOver is true once the release is the one served (CutOver ran); false after Stage alone.
+	CutOver bool `json:"cutOver"`
 	// ChangedPaths as in Plan: the input of the CDN invalidation.
 	ChangedPaths []string `json:"changedPaths"`
 	// DurationMS is Apply's wall time.

@@ -137,3 +137,12 @@ func ErrorLines(stderr string) string {
 	}
 	return msg
 }
+
+// Overrides are files written into the working copy of infra/ before OpenTofu runs (paths relative to
+// infra/), and which of them OpenTofu must be told to read: VarFiles (-var-file) and BackendFiles
+// (-backend-config), relative to each stack directory. An emulated account brings its own.
+type Overrides struct {
+	Files        map[string]string
+	VarFiles     []string
+	BackendFiles []string
+}

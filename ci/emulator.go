@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"bookme-deploy/core/awsconf"
+	"bookme-deploy/core/deploy"
+	"bookme-deploy/core/emulator"
+	"bookme-deploy/core/emulator/rehearsal"
+	"bookme-deploy/core/registry"
+
+	"dagger/bookme/internal/dagger"
+)
+
+// The emulated account of the dry-run, the only part of the module that knows of it: moto and a
+// registry standing in for ECR's storage as Dagger services, core/emulator's adapter on a deployment.
+
+const sourceURL = "https://example.com/book_me.git" // the image label (the rehearsal reads no remote)
+
+// DryRun rehearses a release with no AWS account and no credentials: the whole deploy runs for real
+// against moto (and a registry for ECR's storage), then plan, a second deploy (must change nothing)
+// and a check of the emulated account.
+// +cache="never"
+func (m *Bookme) DryRun(
+	ctx context.Context,
+	// Commit to label the release with; default: a content hash of the source.
+	// +optional
+	gitSha string,
+	// Deploy a second time and check that it changes nothing.
+	// +default=true
+	repeat bool,
+	// Redis AUTH token to rehearse with; default: a random one.
+	// +optional
+	redisAuthToken *dagger.Secret,
+) (string, error) {
+	r, err := m.rehearse(ctx, gitSha, repeat, redisAuthToken)
+	if err != nil {
+		return "", err
+	}
+	return r.report, nil
+}
+
+// DryRunArtifacts runs the same rehearsal and returns what it produced: report.md, progress.log,
+// record.json, the state and config buckets (buckets/), the bundle and the pushed image (image/).
+// +cache="never"
+func (m *Bookme) DryRunArtifacts(
+	ctx context.Context,
+	// Commit to label the release with; default: a content hash of the source.
+	// +optional
+	gitSha string,
+	// Deploy a second time and check that it changes nothing.
+	// +default=true
+	repeat bool,
+	// Redis AUTH token to rehearse with; default: a random one.
+	// +optional
+	redisAuthToken *dagger.Secret,
+) (*dagger.Directory, error) {
+	r, err := m.rehearse(ctx, gitSha, repeat, redisAuthToken)
+	if err != nil {
+		return nil, err
+	}
+	return r.artifacts(ctx)
+}
+
+type dryRunResult struct {
+	report   string
+	progress *strings.Builder
+	first    *deploy.Deployment
+	s3       *s3.Client
+	image    string // OCI layout of the pushed image
+}
+
+func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, redisToken *dagger.Secret) (*dryRunResult, error) {
+	e, err := m.standIn(ctx, &gitSha, &redisToken)
+	if err != nil {
+		return nil, err
+	}
+	moto, a, err := e.startEmulator(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer moto.Stop(context.WithoutCancel(ctx))
+	if err := emulator.Prepare(ctx, a.cfg, a.s3, emulator.Account{StateBucket: e.StateBucket, HostedZone: "book-me.example.com"}); err != nil {
+		return nil, err
+	}
+	images, err := e.emulatedECR(ctx, a, gitSha)
+	if err != nil {
+		return nil, err
+	}
+	defer images.svc.Stop(context.WithoutCancel(ctx))
+	files, err := emulator.Tofu(emulator.URL, emulator.CAPath)
+	if err != nil {
+		return nil, err
+	}
+	progress := &strings.Builder{} // core/deploy serialises its writes
+	base := deploy.Config{Env: e.Env, GitSHA: gitSha, Who: "dry-run", StateBucket: e.StateBucket}
+	mk := func() (*deploy.Deployment, error) {
+		cfg := base
+		cfg.RunID = deploy.NewRunID()
+		t := e.tofu(a, cfg, redisToken)
+		t.extra = files
+		ports := deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: t, Images: images, Client: clientBuilder{m: e},
+			Source: sourceFiles{dir: e.Source}, Out: io.MultiWriter(os.Stderr, progress)}
+		rehearsal.Adapt(&cfg, &ports)
+		return deploy.New(cfg, ports)
+	}
+	report, first, err := rehearsal.Rehearsal{New: mk, AWS: a.cfg, S3: a.s3, Repeat: repeat}.Run(ctx)
+	head := fmt.Sprintf("# bookme dry-run (%s, commit %s, emulated account)\n\n", e.Env, deploy.Short(gitSha))
+	if err != nil {
+		return nil, fmt.Errorf("dry-run: %w\n%s%s", err, head, report)
+	}
+	report = head + report + "\nDry-run passed. Deploy record:\n\n" + first.Record().Markdown() + "\n"
+	return &dryRunResult{report: report, progress: progress, first: first, s3: a.s3, image: images.layout}, nil
+}
+
+// standIn is the module as the rehearsal uses it: the stand-in account's region, bucket, keys (a
+// secret key given to the module is kept: the leak scan plants its own) and state encryption.
+func (m *Bookme) standIn(ctx context.Context, gitSha *string, redisToken **dagger.Secret) (*Bookme, error) {
+	if *gitSha == "" {
+		id, err := m.Source.Digest(ctx)
+		if err != nil {
+			return nil, err
+		}
+		*gitSha = strings.TrimPrefix(id, "sha256:")[:40]
+	}
+	if *redisToken == nil {
+		*redisToken = dag.SetSecret("dry-run-redis-token", fakeToken())
+	}
+	e := *m
+	if e.Env == "" {
+		e.Env = "staging"
+	}
+	if e.AwsSecretAccessKey == nil {
+		e.AwsSecretAccessKey = dag.SetSecret("dry-run-secret-key", "testing")
+	}
+	e.Region, e.StateBucket = "eu-central-1", "bookme-dryrun-tofu-state"
+	e.AwsAccessKeyID, e.AwsSessionToken = dag.SetSecret("dry-run-key-id", "testing"), nil
+	e.AwsCredentialsFile, e.AwsWebIdentityToken, e.AwsRoleArn = nil, nil, ""
+	e.StateEncryption = dag.SetSecret("dry-run-state-encryption", emulator.StateEncryption(fakeToken()))
+	return &e, nil
+}
+
+// startEmulator starts moto and connects to it with the module's credentials; tool containers get
+// it bound as "moto" with its CA.
+func (m *Bookme) startEmulator(ctx context.Context) (*dagger.Service, *access, error) {
+	certs, err := emulator.NewTLS(emulator.Host)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := start(ctx, emulator.Moto(certs))
+	if err != nil {
+		return nil, nil, fmt.Errorf("start moto: %w", err)
+	}
+	endpoint, err := svc.Endpoint(ctx, dagger.ServiceEndpointOpts{Scheme: "https"})
+	if err != nil {
+		return svc, nil, err
+	}
+	a, err := m.connect(ctx, awsconf.Options{Endpoint: endpoint, CABundlePEM: certs.CAPEM, TLSServerName: emulator.Host})
+	if err != nil {
+		return svc, nil, err
+	}
+	ca := string(certs.CAPEM)
+	a.bind = func(c *dagger.Container) *dagger.Container {
+		return c.WithServiceBinding(emulator.Host, svc).WithEnvVariable("AWS_ENDPOINT_URL", emulator.URL).
+			WithNewFile(emulator.CAPath, ca).WithEnvVariable("AWS_CA_BUNDLE", emulator.CAPath)
+	}
+	return svc, a, nil
+}
+
+// emulatedImages push with the engine to the registry service, then record the push in moto's ECR.
+type emulatedImages struct {
+	engineImages
+	svc      *dagger.Service
+	endpoint string
+	ecr      *ecr.Client
+	layout   string
+}
+
+// emulatedECR starts the registry with moto's ECR credentials (emulator.Htpasswd).
+func (m *Bookme) emulatedECR(ctx context.Context, a *access, gitSHA string) (*emulatedImages, error) {
+	ecrc := ecr.NewFromConfig(a.cfg)
+	creds, err := registry.Auth(ctx, ecrc)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := emulator.Registry(creds)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := start(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	endpoint, err := svc.Endpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	layout, err := os.MkdirTemp(".", "image-")
+	if err != nil {
+		return nil, err
+	}
+	return &emulatedImages{engineImages: engineImages{m: m, gitSHA: gitSHA, sourceURL: sourceURL, registry: svc, pushHost: emulator.RegistryPushHost},
+		svc: svc, endpoint: endpoint, ecr: ecrc, layout: layout}, nil
+}
+
+func (e *emulatedImages) Push(ctx context.Context, plan *registry.PublishPlan, creds *registry.Credentials) (string, error) {
+	digest, err := e.engineImages.Push(ctx, plan, creds)
+	if err != nil {
+		return "", err
+	}
+	return digest, emulator.RecordPush(ctx, e.ecr, e.endpoint, plan, digest, creds, e.layout)
+}
+
+// start runs a stand-in service (a fresh one per run: BOOKME_RUN busts the cache).
+func start(ctx context.Context, s emulator.Service) (*dagger.Service, error) {
+	run := deploy.NewRunID()
+	ctr := dag.Container().From(s.Image).WithExposedPort(s.Port).WithEnvVariable("BOOKME_RUN", run)
+	for p, c := range s.Files {
+		ctr = ctr.WithNewFile(p, c)
+	}
+	for p, c := range s.SecretFiles {
+		ctr = ctr.WithMountedSecret(p, dag.SetSecret("stand-in-"+run+p, c))
+	}
+	for k, v := range s.Env {
+		ctr = ctr.WithEnvVariable(k, v)
+	}
+	svc, err := ctr.AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true, Args: s.Args}).Start(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("start %s: %w", s.Image, err)
+	}
+	return svc, nil
+}
+
+// artifacts gathers what the rehearsal produced into one directory.
+func (r *dryRunResult) artifacts(ctx context.Context) (*dagger.Directory, error) {
+	dir, err := os.MkdirTemp(".", "artifacts-")
+	if err != nil {
+		return nil, err
+	}
+	base, _, _ := r.first.Outputs()
+	if err := rehearsal.Artifacts(ctx, r.s3, dir, r.report, r.progress.String(), r.first, r.first.Config().StateBucket, base.ConfigBucket); err != nil {
+		return nil, err
+	}
+	out := dag.Directory().WithDirectory("/", hostDir(dir)).WithDirectory("bundle", hostDir(r.first.BundleDir()))
+	if r.image != "" {
+		out = out.WithDirectory("image", hostDir(r.image))
+	}
+	return out, nil
+}
+
+func fakeToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return "dryrun" + hex.EncodeToString(b)
+}
