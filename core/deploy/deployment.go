@@ -12,6 +12,7 @@ import (
 	"bookme-deploy/core/pipeline"
 	"bookme-deploy/core/planfile"
 	"bookme-deploy/core/record"
+	"bookme-deploy/core/release"
 	"bookme-deploy/core/stack"
 )
 
@@ -36,9 +37,15 @@ type Deployment struct {
 	bundle string
 	// pendingPaths are the release's changed paths, for the invalidation.
 	pendingPaths []string
-	held         *lock.Lock
-	rec          *record.Record
-	stats        Stats
+	// spaPlan is the staged SPA release (stage-spa), cut over by cutover-spa.
+	spaPlan *release.Plan
+	// spaCut is set when the cut-over started: what a roll-back restores.
+	spaCut *spaCut
+	// rolledFrom maps each service migrate-and-roll moved to the revision it ran before.
+	rolledFrom map[string]string
+	held       *lock.Lock
+	rec        *record.Record
+	stats      Stats
 	// plans collects each stage's plan text (plan mode).
 	plans map[string]string
 	// prints collects every part's fingerprint (plan and deploy alike).

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -12,9 +13,11 @@ import (
 	"bookme-deploy/core/release"
 )
 
-// releaseSPA uploads the bundle to the client bucket (hashed assets first, HTML last, stale files
-// pruned after the kept releases). Plan mode: the upload and delete lists and the invalidation paths.
-func (d *Deployment) releaseSPA(ctx context.Context) (string, error) {
+// stageSPA plans the release of the bundle to the client bucket and stages it: only the new
+// hashed assets (and kept copies of the served release's entry files) are written, so what is
+// served does not change; it runs beside the backend. Plan mode: the whole release plan (stage and
+// cut-over lists, deletes) and the invalidation paths.
+func (d *Deployment) stageSPA(ctx context.Context) (string, error) {
 	plan, err := release.PlanRelease(ctx, release.Input{
 		Client: d.ports.S3, Bucket: d.frontend.ClientBucket, Dir: d.bundle,
 		ReleaseID: d.cfg.GitSHA + "-" + d.cfg.RunID, Progress: d.progress(ctx),
@@ -34,7 +37,29 @@ func (d *Deployment) releaseSPA(ctx context.Context) (string, error) {
 		d.addPlan("plan-release", plan.Text()+"\n"+inv.Text())
 		return firstLine(plan.Text()), nil
 	}
-	res, err := release.Apply(ctx, plan)
+	res, err := release.Stage(ctx, plan)
+	if err != nil {
+		return "", err
+	}
+	d.mu.Lock()
+	d.spaPlan = plan
+	d.mu.Unlock()
+	return fmt.Sprintf("staged %d hashed assets (%s); nothing served changed", res.Uploaded.Count, BundleSummary(plan)), nil
+}
+
+// cutoverSPA makes the staged release the one served, once the services run the new release: the
+// other files, the HTML entry points (index.html last), the release manifest, then pruning.
+func (d *Deployment) cutoverSPA(ctx context.Context) (string, error) {
+	d.mu.Lock()
+	plan := d.spaPlan
+	d.mu.Unlock()
+	if plan == nil {
+		return "", fmt.Errorf("cutover-spa: the bundle was not staged (stage-spa did not run)")
+	}
+	d.mu.Lock()
+	d.spaCut = &spaCut{previous: plan.Previous, releaseID: plan.ReleaseID, paths: plan.ChangedPaths}
+	d.mu.Unlock()
+	res, err := release.CutOver(ctx, plan)
 	if err != nil {
 		return "", err
 	}

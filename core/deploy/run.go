@@ -20,18 +20,18 @@ func (d *Deployment) Deploy(ctx context.Context) (*pipeline.Report, error) {
 	d.rec.DryRun = d.cfg.Rehearsal
 	d.rec.TaskDefinitions = map[string]string{}
 	d.rec.PlanHashes = map[string]string{}
-	steps, unlock, err := deployflow.Deploy(deployflow.Stages{
+	steps, finally, err := deployflow.Deploy(deployflow.Stages{
 		Lock: d.takeLock, TofuBase: d.tofuBase, TofuFrontend: d.tofuFrontend, Image: d.imageStage,
-		EnvFile: d.envFileStage, TofuBackend: d.tofuBackend, MigrateAndRoll: d.rolloutStage,
-		BuildClient: d.buildClient, ReleaseSPA: d.releaseSPA, Invalidate: d.invalidate,
-		Smoke: d.smokeStage, Unlock: d.releaseLock,
+		EnvFile: d.envFileStage, TofuBackend: d.tofuBackend, MigrateAndRoll: d.migrateAndRoll,
+		BuildClient: d.buildClient, StageSPA: d.stageSPA, CutoverSPA: d.cutoverSPA, Invalidate: d.invalidate,
+		Smoke: d.smokeStage, RollBack: d.rollBack, Unlock: d.releaseLock,
 		BaseOutputs: d.readBase, FrontendOutputs: d.readFrontend, BackendOutputs: d.readBackend,
 		ExistingImage: d.existingImage,
 	}, d.cfg.Stages...)
 	if err != nil {
 		return &pipeline.Report{}, err
 	}
-	rep := pipeline.Run(ctx, d.out, steps, unlock)
+	rep := pipeline.Run(ctx, d.out, steps, finally...)
 	// The record is written after the DAG, with every step's outcome, whatever happened.
 	d.rec.SetSteps(rep)
 	t0 := time.Now()
@@ -58,7 +58,7 @@ func (d *Deployment) Plan(ctx context.Context) *pipeline.Report {
 func (d *Deployment) planSteps() []pipeline.Step {
 	steps, err := deployflow.Plan(deployflow.PlanStages{
 		Base: d.tofuBase, Frontend: d.tofuFrontend, Image: d.imageStage, EnvFile: d.envFileStage,
-		Backend: d.tofuBackend, Rollout: d.rolloutStage, BuildClient: d.buildClient, Release: d.releaseSPA,
+		Backend: d.tofuBackend, Rollout: d.rolloutStage, BuildClient: d.buildClient, Release: d.stageSPA,
 	})
 	if err != nil {
 		panic(err) // every stage is wired above

@@ -5,16 +5,24 @@
 //
 //	lock → tofu-base → image ─────────────┐
 //	     │           └→ env-file ─────────┤ (needs frontend's domain names too)
-//	     │           └→ tofu-backend ─────┴→ migrate-and-roll ─┐  (db-bootstrap → migration → roll)
-//	     └→ tofu-frontend → build-client → release-spa → invalidate ─┴→ smoke
-//	finally: unlock
+//	     │           └→ tofu-backend ─────┴→ migrate-and-roll ──┐  (db-bootstrap → migration → roll)
+//	     └→ tofu-frontend → build-client → stage-spa ───────────┴→ cutover-spa → invalidate → smoke
+//	finally: roll-back (only after a failure, once the release changed what is served), unlock
 //
-// The deploy record is not a step: the caller writes it after the DAG and unlock have run.
+// stage-spa uploads only new, content-hashed names (nothing served changes), so it runs beside
+// the backend; cutover-spa (other files, HTML, the release manifest, pruning) waits for the
+// services to run the new release. A deploy that fails once migrate-and-roll succeeded or the
+// cut-over started returns the release as a whole: the roll-back step (a finally step, before
+// unlock, with a context that is not cancelled) puts the SPA and the services back on the previous
+// release. Migrations are never reversed.
+//
+// The deploy record is not a step: the caller writes it after the DAG and the finally steps.
 package deployflow
 
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"bookme-deploy/core/pipeline"
 )
@@ -32,33 +40,44 @@ const (
 	TofuBackend    = "tofu-backend"
 	MigrateAndRoll = "migrate-and-roll"
 	BuildClient    = "build-client"
-	ReleaseSPA     = "release-spa"
+	StageSPA       = "stage-spa"
+	CutoverSPA     = "cutover-spa"
 	Invalidate     = "invalidate"
 	Smoke          = "smoke"
+	RollBack       = "roll-back"
 	Unlock         = "unlock"
 )
 
 // Stages are a deploy's stages. Every field is required.
 type Stages struct {
 	Lock, TofuBase, TofuFrontend, Image, EnvFile, TofuBackend, MigrateAndRoll,
-	BuildClient, ReleaseSPA, Invalidate, Smoke, Unlock Stage
+	BuildClient, StageSPA, CutoverSPA, Invalidate, Smoke, Unlock Stage
+	// RollBack returns the release to the previous one (services and SPA). It runs, as the first
+	// finally step, only when the deploy failed after migrate-and-roll succeeded or after
+	// cutover-spa started; otherwise the step is reported skipped.
+	RollBack Stage
 	// Read-only stand-ins, run instead of a stage a selection leaves out when a selected stage needs
 	// what it would provide: a stack's current outputs, the commit's image already in the registry.
 	BaseOutputs, FrontendOutputs, BackendOutputs, ExistingImage Stage
 }
 
-// Release selects the SPA release as a whole: build-client, release-spa and invalidate.
+// Release selects the SPA release as a whole: build-client, stage-spa, cutover-spa and invalidate.
 const Release = "release"
 
 // Selectable are the names a selection may use.
 var Selectable = []string{TofuBase, TofuFrontend, Image, EnvFile, TofuBackend, MigrateAndRoll, Release, Smoke}
 
-// Deploy returns the deploy DAG and its finally step (unlock).
+// orderOnly are edges that order two steps without the later one needing the earlier one's
+// results: a selection does not pull in the earlier one's inputs (`--stages release` cuts over
+// without reading the backend).
+var orderOnly = map[[2]string]bool{{CutoverSPA, MigrateAndRoll}: true}
+
+// Deploy returns the deploy DAG and its finally steps (roll-back, then unlock).
 //
 // only selects stages (Selectable; none = all). A stage left out runs its read-only stand-in when
 // a selected stage depends on it (a stack's outputs are read, the commit's image must already
 // exist), and otherwise does nothing; the lock is always taken and released.
-func Deploy(s Stages, only ...string) (steps []pipeline.Step, finally pipeline.Step, err error) {
+func Deploy(s Stages, only ...string) (steps []pipeline.Step, finally []pipeline.Step, err error) {
 	steps = []pipeline.Step{
 		{Name: Lock, Run: s.Lock},
 		{Name: TofuBase, After: []string{Lock}, Run: s.TofuBase},
@@ -73,22 +92,101 @@ func Deploy(s Stages, only ...string) (steps []pipeline.Step, finally pipeline.S
 		{Name: MigrateAndRoll, After: []string{TofuBackend, EnvFile, Image}, Run: s.MigrateAndRoll},
 		// The bundle bakes in the API's domain (frontend stack).
 		{Name: BuildClient, After: []string{TofuFrontend}, Run: s.BuildClient},
-		{Name: ReleaseSPA, After: []string{BuildClient}, Run: s.ReleaseSPA},
-		{Name: Invalidate, After: []string{ReleaseSPA}, Run: s.Invalidate},
-		{Name: Smoke, After: []string{MigrateAndRoll, Invalidate}, Run: s.Smoke},
+		// Stage: new hashed names only, beside the backend (nothing served changes).
+		{Name: StageSPA, After: []string{BuildClient}, Run: s.StageSPA},
+		// Cut over once the services run the new release: the new SPA never calls an old API.
+		{Name: CutoverSPA, After: []string{StageSPA, MigrateAndRoll}, Run: s.CutoverSPA},
+		{Name: Invalidate, After: []string{CutoverSPA}, Run: s.Invalidate},
+		{Name: Smoke, After: []string{Invalidate}, Run: s.Smoke},
 	}
-	finally = pipeline.Step{Name: Unlock, Run: s.Unlock}
-	for _, st := range append(steps, finally) {
+	finally = []pipeline.Step{{Name: RollBack, Run: s.RollBack}, {Name: Unlock, Run: s.Unlock}}
+	for _, st := range append(append([]pipeline.Step{}, steps...), finally...) {
 		if st.Run == nil {
-			return nil, pipeline.Step{}, fmt.Errorf("deployflow: stage %s has no implementation", st.Name)
+			return nil, nil, fmt.Errorf("deployflow: stage %s has no implementation", st.Name)
 		}
 	}
-	if len(only) == 0 {
-		return steps, finally, nil
+	var selected map[string]bool // nil: every step is the real one
+	if len(only) > 0 {
+		if selected, err = selectSteps(steps, s, only); err != nil {
+			return nil, nil, err
+		}
 	}
+	w := &watch{ok: map[string]bool{}, started: map[string]bool{}}
+	for i := range steps {
+		steps[i].Run = w.wrap(steps[i].Name, selected == nil || selected[steps[i].Name], steps[i].Run)
+	}
+	finally[0].Run = w.rollBack(len(steps), s.RollBack)
+	return steps, finally, nil
+}
+
+// watch notes which steps really ran (not a selection's stand-in) and which succeeded, for the
+// roll-back's decision.
+type watch struct {
+	mu      sync.Mutex
+	ok      map[string]bool
+	started map[string]bool
+	failure string
+}
+
+func (w *watch) wrap(name string, real bool, run Stage) Stage {
+	return func(ctx context.Context) (string, error) {
+		if real {
+			w.mu.Lock()
+			w.started[name] = true
+			w.mu.Unlock()
+		}
+		detail, err := run(ctx)
+		w.mu.Lock()
+		w.ok[name] = err == nil
+		if err != nil && w.failure == "" {
+			w.failure = name + ": " + err.Error()
+		}
+		w.mu.Unlock()
+		return detail, err
+	}
+}
+
+// rollBack runs run when the deploy failed (a step failed or never ran) after the release changed
+// what is served: migrate-and-roll succeeded, or cutover-spa started.
+func (w *watch) rollBack(steps int, run Stage) Stage {
+	return func(ctx context.Context) (string, error) {
+		w.mu.Lock()
+		succeeded := 0
+		for _, ok := range w.ok {
+			if ok {
+				succeeded++
+			}
+		}
+		rolled := w.started[MigrateAndRoll] && w.ok[MigrateAndRoll]
+		cut := w.started[CutoverSPA]
+		failure := w.failure
+		w.mu.Unlock()
+		if failure == "" {
+			failure = "the deploy stopped before every step ran (cancelled)"
+		}
+		switch {
+		case succeeded == steps:
+			return "", pipeline.Skip("the deploy succeeded")
+		case !rolled && !cut:
+			return "", pipeline.Skip("the deploy failed before the release changed what is served")
+		}
+		return run(context.WithValue(ctx, failureKey{}, failure))
+	}
+}
+
+type failureKey struct{}
+
+// Failure is, inside the roll-back stage, the failure it answers: "step: error".
+func Failure(ctx context.Context) string {
+	f, _ := ctx.Value(failureKey{}).(string)
+	return f
+}
+
+// selectSteps replaces the Run of every step the selection leaves out and returns the selected.
+func selectSteps(steps []pipeline.Step, s Stages, only []string) (map[string]bool, error) {
 	selected, err := selection(only)
 	if err != nil {
-		return nil, pipeline.Step{}, err
+		return nil, err
 	}
 	needed := ancestors(steps, selected)
 	standIn := map[string]Stage{TofuBase: s.BaseOutputs, TofuFrontend: s.FrontendOutputs, TofuBackend: s.BackendOutputs, Image: s.ExistingImage}
@@ -98,17 +196,17 @@ func Deploy(s Stages, only ...string) (steps []pipeline.Step, finally pipeline.S
 		case needed[st.Name] && standIn[st.Name] != nil:
 			steps[i].Run = standIn[st.Name]
 		case needed[st.Name] && (st.Name == TofuBase || st.Name == TofuFrontend || st.Name == TofuBackend || st.Name == Image):
-			return nil, pipeline.Step{}, fmt.Errorf("deployflow: %s is needed by the selection but has no read-only stand-in", st.Name)
+			return nil, fmt.Errorf("deployflow: %s is needed by the selection but has no read-only stand-in", st.Name)
 		default:
 			steps[i].Run = notSelected
 		}
 	}
-	return steps, finally, nil
+	return selected, nil
 }
 
 func notSelected(context.Context) (string, error) { return "not selected", nil }
 
-// selection validates only and expands release into its three steps.
+// selection validates only and expands release into its four steps.
 func selection(only []string) (map[string]bool, error) {
 	valid := map[string]bool{}
 	for _, n := range Selectable {
@@ -120,7 +218,7 @@ func selection(only []string) (map[string]bool, error) {
 			return nil, fmt.Errorf("deployflow: unknown stage %q; choose from %v", n, Selectable)
 		}
 		if n == Release {
-			sel[BuildClient], sel[ReleaseSPA], sel[Invalidate] = true, true, true
+			sel[BuildClient], sel[StageSPA], sel[CutoverSPA], sel[Invalidate] = true, true, true, true
 			continue
 		}
 		sel[n] = true
@@ -132,7 +230,11 @@ func selection(only []string) (map[string]bool, error) {
 func ancestors(steps []pipeline.Step, selected map[string]bool) map[string]bool {
 	after := map[string][]string{}
 	for _, st := range steps {
-		after[st.Name] = st.After
+		for _, a := range st.After {
+			if !orderOnly[[2]string{st.Name, a}] {
+				after[st.Name] = append(after[st.Name], a)
+			}
+		}
 	}
 	need := map[string]bool{}
 	var visit func(string)
@@ -171,7 +273,8 @@ type PlanStages struct {
 
 // Plan returns the plan DAG: the three tofu plans (backend against the base stack's current
 // outputs), the image decision, the env file's key diff, the task-definition diffs, the bundle and
-// its upload/invalidation plan. Nothing in it changes anything.
+// its release plan (what stage-spa uploads beside the backend, what cutover-spa writes and deletes
+// once the services rolled) with the invalidation. Nothing in it changes anything.
 func Plan(s PlanStages) ([]pipeline.Step, error) {
 	steps := []pipeline.Step{
 		{Name: PlanBase, Run: s.Base},

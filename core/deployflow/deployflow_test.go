@@ -20,10 +20,11 @@ type recorder struct {
 	fail   map[string]bool
 	active int
 	peak   int
+	delay  map[string]time.Duration
 }
 
 func newRecorder(fail ...string) *recorder {
-	r := &recorder{start: map[string]time.Time{}, end: map[string]time.Time{}, fail: map[string]bool{}}
+	r := &recorder{start: map[string]time.Time{}, end: map[string]time.Time{}, fail: map[string]bool{}, delay: map[string]time.Duration{}}
 	for _, f := range fail {
 		r.fail[f] = true
 	}
@@ -36,8 +37,9 @@ func (r *recorder) stage(name string) Stage {
 		r.start[name] = time.Now()
 		r.active++
 		r.peak = max(r.peak, r.active)
+		d := r.delay[name]
 		r.mu.Unlock()
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(5*time.Millisecond + d)
 		r.mu.Lock()
 		r.end[name] = time.Now()
 		r.active--
@@ -59,8 +61,9 @@ func (r *recorder) ran(name string) bool {
 func (r *recorder) stages() Stages {
 	return Stages{Lock: r.stage(Lock), TofuBase: r.stage(TofuBase), TofuFrontend: r.stage(TofuFrontend),
 		Image: r.stage(Image), EnvFile: r.stage(EnvFile), TofuBackend: r.stage(TofuBackend),
-		MigrateAndRoll: r.stage(MigrateAndRoll), BuildClient: r.stage(BuildClient), ReleaseSPA: r.stage(ReleaseSPA),
-		Invalidate: r.stage(Invalidate), Smoke: r.stage(Smoke), Unlock: r.stage(Unlock)}
+		MigrateAndRoll: r.stage(MigrateAndRoll), BuildClient: r.stage(BuildClient), StageSPA: r.stage(StageSPA),
+		CutoverSPA: r.stage(CutoverSPA), Invalidate: r.stage(Invalidate), Smoke: r.stage(Smoke),
+		RollBack: r.stage(RollBack), Unlock: r.stage(Unlock)}
 }
 
 func run(t *testing.T, r *recorder) *pipeline.Report {
@@ -69,7 +72,7 @@ func run(t *testing.T, r *recorder) *pipeline.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pipeline.Run(context.Background(), nil, steps, finally)
+	return pipeline.Run(context.Background(), nil, steps, finally...)
 }
 
 func status(rep *pipeline.Report, name string) pipeline.Status {
@@ -87,8 +90,8 @@ var mustPrecede = [][2]string{
 	{TofuBase, Image}, {TofuBase, EnvFile}, {TofuFrontend, EnvFile},
 	{Image, TofuBackend}, {TofuBase, TofuBackend},
 	{TofuBackend, MigrateAndRoll}, {EnvFile, MigrateAndRoll}, {Image, MigrateAndRoll},
-	{TofuFrontend, BuildClient}, {BuildClient, ReleaseSPA}, {ReleaseSPA, Invalidate},
-	{MigrateAndRoll, Smoke}, {Invalidate, Smoke},
+	{TofuFrontend, BuildClient}, {BuildClient, StageSPA}, {StageSPA, CutoverSPA},
+	{MigrateAndRoll, CutoverSPA}, {CutoverSPA, Invalidate}, {Invalidate, Smoke},
 }
 
 func TestDeployRunsEveryStageInDependencyOrder(t *testing.T) {
@@ -110,8 +113,11 @@ func TestDeployRunsEveryStageInDependencyOrder(t *testing.T) {
 			t.Errorf("unlock started while %s ran", name)
 		}
 	}
-	if len(r.start) != 12 {
-		t.Errorf("%d stages ran, want 12", len(r.start))
+	if len(r.start) != 13 {
+		t.Errorf("%d stages ran, want 13 (every stage but the roll-back)", len(r.start))
+	}
+	if r.ran(RollBack) || status(rep, RollBack) != pipeline.Skipped {
+		t.Errorf("roll-back after a successful deploy: ran %v, status %s", r.ran(RollBack), status(rep, RollBack))
 	}
 	if r.peak < 2 {
 		t.Errorf("independent branches never ran in parallel (peak %d)", r.peak)
@@ -124,7 +130,7 @@ func TestLockRefusedRunsNothingButUnlock(t *testing.T) {
 	if err := rep.Err(); err == nil || !strings.Contains(err.Error(), "lock") {
 		t.Fatalf("error %v", err)
 	}
-	for _, name := range []string{TofuBase, TofuFrontend, Image, EnvFile, TofuBackend, MigrateAndRoll, BuildClient, ReleaseSPA, Invalidate, Smoke} {
+	for _, name := range []string{TofuBase, TofuFrontend, Image, EnvFile, TofuBackend, MigrateAndRoll, BuildClient, StageSPA, CutoverSPA, Invalidate, Smoke, RollBack} {
 		if r.ran(name) || status(rep, name) != pipeline.Skipped {
 			t.Errorf("%s: ran=%v status %s after the lock was refused", name, r.ran(name), status(rep, name))
 		}
@@ -161,6 +167,80 @@ func TestRolloutFailureReleasesNoSmokeAndUnlocks(t *testing.T) {
 	}
 	if !r.ran(Unlock) || status(rep, Unlock) != pipeline.Succeeded {
 		t.Error("unlock did not run after a failed rollout")
+	}
+}
+
+// The SPA's hashed assets are staged beside the backend; the cut-over waits for the services.
+func TestStageBesideTheBackendCutOverAfterIt(t *testing.T) {
+	r := newRecorder()
+	r.delay[MigrateAndRoll] = 150 * time.Millisecond
+	rep := run(t, r)
+	if err := rep.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !r.end[StageSPA].Before(r.end[MigrateAndRoll]) {
+		t.Error("stage-spa waited for migrate-and-roll: it must run beside the backend")
+	}
+	if !r.end[MigrateAndRoll].Before(r.start[CutoverSPA]) || !r.end[StageSPA].Before(r.start[CutoverSPA]) {
+		t.Error("cutover-spa started before migrate-and-roll and stage-spa ended")
+	}
+}
+
+// A failed migrate-and-roll: the assets may be staged, but nothing is cut over, and there is
+// nothing to roll back (the rollout rolls its own services back).
+func TestFailedRolloutNeverCutsOver(t *testing.T) {
+	r := newRecorder(MigrateAndRoll)
+	r.delay[MigrateAndRoll] = 100 * time.Millisecond
+	rep := run(t, r)
+	if !r.ran(StageSPA) {
+		t.Error("stage-spa did not run beside the failing rollout")
+	}
+	for _, name := range []string{CutoverSPA, Invalidate, Smoke, RollBack} {
+		if r.ran(name) || status(rep, name) != pipeline.Skipped {
+			t.Errorf("%s: ran=%v status %s after migrate-and-roll failed", name, r.ran(name), status(rep, name))
+		}
+	}
+	if !r.ran(Unlock) {
+		t.Error("unlock did not run")
+	}
+}
+
+// A failure after the cut-over (smoke, invalidate) rolls the release back, before unlock.
+func TestFailureAfterCutoverRollsBackBeforeUnlock(t *testing.T) {
+	for _, failing := range []string{Smoke, Invalidate} {
+		r := newRecorder(failing)
+		rep := run(t, r)
+		if err := rep.Err(); err == nil || !strings.Contains(err.Error(), failing) {
+			t.Fatalf("%s failing: error %v", failing, err)
+		}
+		if !r.ran(RollBack) || status(rep, RollBack) != pipeline.Succeeded {
+			t.Errorf("%s failing: roll-back ran=%v status %s", failing, r.ran(RollBack), status(rep, RollBack))
+		}
+		if !r.end[failing].Before(r.start[RollBack]) || !r.end[RollBack].Before(r.start[Unlock]) {
+			t.Errorf("%s failing: roll-back must run after the failure and before unlock", failing)
+		}
+	}
+}
+
+// A release is one unit: the services rolled but the SPA could not be staged → roll back too.
+func TestSPAFailureAfterTheRollRollsBack(t *testing.T) {
+	r := newRecorder(StageSPA)
+	r.delay[StageSPA] = 150 * time.Millisecond
+	rep := run(t, r)
+	if status(rep, MigrateAndRoll) != pipeline.Succeeded || r.ran(CutoverSPA) {
+		t.Fatalf("migrate-and-roll %s, cutover ran %v", status(rep, MigrateAndRoll), r.ran(CutoverSPA))
+	}
+	if !r.ran(RollBack) {
+		t.Error("the services run the new release, the SPA failed: no roll-back")
+	}
+}
+
+// A failure before anything served changed needs no roll-back.
+func TestEarlyFailureSkipsRollBack(t *testing.T) {
+	r := newRecorder(TofuBase)
+	rep := run(t, r)
+	if r.ran(RollBack) || status(rep, RollBack) != pipeline.Skipped {
+		t.Errorf("roll-back ran=%v status %s after tofu-base failed", r.ran(RollBack), status(rep, RollBack))
 	}
 }
 
@@ -207,16 +287,16 @@ func TestSelectionRunsOnlyWhatItNamesAndReadsWhatThoseNeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := pipeline.Run(context.Background(), nil, steps, finally)
+	rep := pipeline.Run(context.Background(), nil, steps, finally...)
 	if err := rep.Err(); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{Lock, "frontend-outputs", BuildClient, ReleaseSPA, Invalidate, Unlock} {
+	for _, want := range []string{Lock, "frontend-outputs", BuildClient, StageSPA, CutoverSPA, Invalidate, Unlock} {
 		if !r.ran(want) {
 			t.Errorf("%s did not run", want)
 		}
 	}
-	for _, not := range []string{TofuBase, TofuFrontend, Image, EnvFile, TofuBackend, MigrateAndRoll, Smoke, "base-outputs", "backend-outputs", "existing-image"} {
+	for _, not := range []string{TofuBase, TofuFrontend, Image, EnvFile, TofuBackend, MigrateAndRoll, Smoke, RollBack, "base-outputs", "backend-outputs", "existing-image"} {
 		if r.ran(not) {
 			t.Errorf("%s ran, but the selection is only the release", not)
 		}
@@ -227,7 +307,7 @@ func TestSelectionRunsOnlyWhatItNamesAndReadsWhatThoseNeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := pipeline.Run(context.Background(), nil, steps, finally).Err(); err != nil {
+	if err := pipeline.Run(context.Background(), nil, steps, finally...).Err(); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"base-outputs", "frontend-outputs", "backend-outputs", "existing-image", MigrateAndRoll} {
@@ -239,6 +319,16 @@ func TestSelectionRunsOnlyWhatItNamesAndReadsWhatThoseNeed(t *testing.T) {
 		if r.ran(not) {
 			t.Errorf("rollout only: %s ran", not)
 		}
+	}
+
+	// The release alone, failing after its cut-over: the SPA is rolled back.
+	r = newRecorder(Invalidate)
+	steps, finally, err = Deploy(r.withStandIns(), Release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := pipeline.Run(context.Background(), nil, steps, finally...); rep.Err() == nil || !r.ran(RollBack) {
+		t.Errorf("release only, invalidate failing: err %v, roll-back ran %v", rep.Err(), r.ran(RollBack))
 	}
 }
 
@@ -258,7 +348,7 @@ func TestFailedStandInStopsTheSelection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := pipeline.Run(context.Background(), nil, steps, finally)
+	rep := pipeline.Run(context.Background(), nil, steps, finally...)
 	if rep.Err() == nil || r.ran(MigrateAndRoll) || !r.ran(Unlock) {
 		t.Errorf("a missing image must stop the rollout: err %v, rolled %v, unlocked %v", rep.Err(), r.ran(MigrateAndRoll), r.ran(Unlock))
 	}

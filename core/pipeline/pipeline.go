@@ -67,6 +67,14 @@ type Step struct {
 	Run func(ctx context.Context) (detail string, err error)
 }
 
+// Skip is what a step returns when, having looked, it has nothing to do: the step is reported
+// Skipped with the reason (not Failed), e.g. a finally step that only acts after a failure.
+func Skip(reason string) error { return skipped{reason} }
+
+type skipped struct{ reason string }
+
+func (s skipped) Error() string { return "skipped: " + s.reason }
+
 // Status of a step after the run.
 type Status string
 
@@ -226,6 +234,13 @@ func Run(ctx context.Context, out io.Writer, steps []Step, finally ...Step) *Rep
 		detail, err := safeRun(sctx, s)
 		pw.flush()
 		o := &Outcome{Name: s.Name, Status: Succeeded, Detail: detail, Started: t0, Duration: time.Since(t0)}
+		var skip skipped
+		if errors.As(err, &skip) {
+			o.Status, o.Detail = Skipped, skip.reason
+			logf("- %s skipped: %s", s.Name, skip.reason)
+			span.SetAttributes(AttrStatus.String(string(o.Status)), AttrDetail.String(oneLine(skip.reason)))
+			return o
+		}
 		if err != nil {
 			o.Status, o.Error = Failed, err.Error()
 			logf("✘ %s (%s): %s", s.Name, o.Duration.Round(100*time.Millisecond), o.Error)

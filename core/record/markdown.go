@@ -53,6 +53,33 @@ func (r *Record) Markdown() string {
 			fmt.Fprintf(&b, "- %s: `sha256:%s`\n", cell(k), cell(r.PlanHashes[k]))
 		}
 	}
+	if rb := r.Rollback; rb != nil {
+		b.WriteString("\n### Roll-back to the previous release\n\n")
+		fmt.Fprintf(&b, "- reason: %s\n", cell(rb.Reason))
+		for _, s := range rb.Services {
+			if s.RolledBack {
+				fmt.Fprintf(&b, "- service %s: rolled back `%s` → `%s`\n", cell(s.Service), cell(s.From), cell(s.To))
+			} else {
+				fmt.Fprintf(&b, "- service %s: **not rolled back** (still `%s`, wanted `%s`): %s\n", cell(s.Service), cell(s.From), cell(s.To), cell(s.Error))
+			}
+		}
+		if sp := rb.SPA; sp != nil {
+			if sp.RolledBack {
+				fmt.Fprintf(&b, "- SPA: release %s served again instead of %s (restored: %s)\n", cell(sp.To), cell(sp.From), cell(strings.Join(sp.Restored, ", ")))
+			} else {
+				fmt.Fprintf(&b, "- SPA: **not rolled back** (release %s stays served): %s\n", cell(sp.From), cell(sp.Error))
+			}
+			if len(sp.Left) > 0 {
+				fmt.Fprintf(&b, "- SPA: left in place (not in the previous release): %s\n", cell(strings.Join(sp.Left, ", ")))
+			}
+		}
+		if rb.Invalidation != "" {
+			fmt.Fprintf(&b, "- CDN: %s\n", cell(rb.Invalidation))
+		}
+		for _, n := range rb.NotRolledBack {
+			fmt.Fprintf(&b, "- not rolled back: %s\n", cell(n))
+		}
+	}
 	if bu := r.Bundle; bu != nil {
 		b.WriteString("\n### Client bundle\n\n")
 		fmt.Fprintf(&b, "- entry `%s`, %d files, %s, %d uploaded, %d deleted\n", cell(bu.Entry), bu.Files, size(bu.Bytes), bu.Uploaded, bu.Deleted)

@@ -105,7 +105,56 @@ type Record struct {
 	// PlanHashes maps a stack (base, backend, frontend) to the SHA-256 of its saved plan.
 	PlanHashes map[string]string `json:"planHashes,omitempty"`
 	Bundle     *Bundle           `json:"bundle,omitempty"`
-	Steps      []Step            `json:"steps"`
+	// Rollback says what a failed deploy returned to the previous release, and what it did not.
+	Rollback *Rollback `json:"rollback,omitempty"`
+	Steps    []Step    `json:"steps"`
+}
+
+// Rollback is the return of a failed deploy to the previous release.
+type Rollback struct {
+	// Reason is why: the step that failed.
+	Reason string `json:"reason"`
+	// Services are the services moved back (or that could not be).
+	Services []ServiceRollback `json:"services,omitempty"`
+	// SPA is the client bundle's return, nil when the SPA was not cut over.
+	SPA *SPARollback `json:"spa,omitempty"`
+	// Invalidation is the CDN invalidation of the restored paths ("" when none was needed or made).
+	Invalidation string `json:"invalidation,omitempty"`
+	// NotRolledBack are the parts of the release that stay as the failed deploy left them, each
+	// with why: the database migrations (never reversed), the env file, the image …
+	NotRolledBack []string `json:"notRolledBack"`
+}
+
+// ServiceRollback is one service's return.
+type ServiceRollback struct {
+	Service string `json:"service"`
+	From    string `json:"from"`
+	To      string `json:"to"`
+	// RolledBack is true once the service runs To again; Error says why not.
+	RolledBack bool   `json:"rolledBack"`
+	Error      string `json:"error,omitempty"`
+}
+
+// SPARollback is the client bundle's return.
+type SPARollback struct {
+	// From is the release that was cut over, To the one served again ("" when none could be).
+	From string `json:"from"`
+	To   string `json:"to,omitempty"`
+	// Restored are the paths put back; Left the failed release's paths left in place.
+	Restored   []string `json:"restored,omitempty"`
+	Left       []string `json:"left,omitempty"`
+	RolledBack bool     `json:"rolledBack"`
+	Error      string   `json:"error,omitempty"`
+}
+
+// Complete says whether every part that was changed went back.
+func (r *Rollback) Complete() bool {
+	for _, s := range r.Services {
+		if !s.RolledBack {
+			return false
+		}
+	}
+	return r.SPA == nil || r.SPA.RolledBack
 }
 
 // New starts a record now (UTC).

@@ -49,23 +49,7 @@ func Stage(ctx context.Context, p *Plan) (*Result, error) {
 	phases, _ := p.split()
 	err := p.writePhase(ctx, res, phases[0])
 	if err == nil {
-		var entries []Change
-		for _, c := range p.Entries {
-			if c.Action == ActionUpload {
-				entries = append(entries, c)
-			}
-		}
-		err = runPool(ctx, p.Concurrency, len(entries), func(ctx context.Context, i int) error {
-			c := entries[i]
-			if _, err := p.put(ctx, c); err != nil {
-				return err
-			}
-			p.mu.Lock()
-			defer p.mu.Unlock()
-			res.EntriesWritten.add(c.Size)
-			fmt.Fprintf(p.progress, "kept a copy of %s as %s\n", c.Path, c.Key)
-			return nil
-		})
+		err = p.copyEntries(ctx, res, false)
 	}
 	res.DurationMS = time.Since(start).Milliseconds()
 	if err != nil {
@@ -96,6 +80,9 @@ func CutOver(ctx context.Context, p *Plan) (*Result, error) {
 			return res, err
 		}
 	}
+	if err := p.copyEntries(ctx, res, true); err != nil {
+		return res, err
+	}
 	body, err := p.manifest.encode()
 	if err != nil {
 		return res, fmt.Errorf("release: encode the release manifest: %w", err)
@@ -118,6 +105,30 @@ func CutOver(ctx context.Context, p *Plan) (*Result, error) {
 		}
 	}
 	return res, p.deleteAll(ctx, stale, &res.EntriesDeleted)
+}
+
+// copyEntries makes the kept copies of entry files: this release's (own, CutOver) or the served
+// release's (Stage).
+func (p *Plan) copyEntries(ctx context.Context, res *Result, own bool) error {
+	var entries []Change
+	for _, c := range p.Entries {
+		if c.Action == ActionCopy && strings.HasPrefix(c.Key, keyFor(p.Prefix, KeptKey(p.Digest, ""))) == own {
+			entries = append(entries, c)
+		}
+	}
+	return runPool(ctx, p.Concurrency, len(entries), func(ctx context.Context, i int) error {
+		c := entries[i]
+		_, err := p.client.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(p.Bucket), Key: aws.String(c.Key),
+			CopySource: aws.String(p.Bucket + "/" + escapeKey(c.Source))})
+		if err != nil {
+			return s3Error(err, p.Bucket, "copy "+c.Source+" to "+c.Key+" in")
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		res.EntriesWritten.add(c.Size)
+		fmt.Fprintf(p.progress, "kept a copy of %s as %s\n", c.Source, c.Key)
+		return nil
+	})
 }
 
 // split sorts the plan's writes into the three upload phases and the deletes.

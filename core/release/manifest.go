@@ -45,6 +45,8 @@ type manifestRelease struct {
 	CreatedAt string `json:"createdAt"`
 	Files     int    `json:"files"`
 	Bytes     int64  `json:"bytes"`
+	// RestoredFrom is the seq of the release this entry serves again (a roll-back), 0 otherwise.
+	RestoredFrom int `json:"restoredFrom,omitempty"`
 }
 
 type manifestObj struct {

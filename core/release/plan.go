@@ -262,7 +262,7 @@ func PlanRelease(ctx context.Context, in Input) (*Plan, error) {
 		}
 	}
 	sort.Strings(p.ChangedPaths)
-	p.Entries = entryChanges(prefix, digest, files, kept, m)
+	p.Entries = entryChanges(prefix, digest, files, kept, remote, old, m)
 	newJSON, err := m.encode()
 	if err != nil {
 		return nil, fmt.Errorf("release: encode the release manifest: %w", err)
@@ -287,11 +287,17 @@ func splitMeta(remote map[string]remoteObj) map[string]remoteObj {
 	return kept
 }
 
-// entryChanges are the kept copies of this release's non-hashed files that are missing (uploads,
-// written by Stage: their keys are new, nothing serves them) and the kept copies of releases the
-// new manifest no longer retains (deletes, by CutOver). A kept copy's key names the bundle digest,
-// which covers every path and MD5: an existing copy of the same size holds the same bytes.
-func entryChanges(prefix, digest string, files []*localFile, kept map[string]remoteObj, m *manifest) []Change {
+// entryChanges are the kept copies (KeptKey) to write and to delete. All are server-side copies
+// of served objects, so no body is sent twice:
+//
+//   - this release's non-hashed files, copied by CutOver right after the HTML (from the objects it
+//     just wrote; a kept key names the bundle digest, which covers every path and MD5, so an
+//     existing copy of the same size already holds the bytes);
+//   - the served release's files that have no kept copy yet (it was released before copies were
+//     kept, or its cut-over stopped before them), copied by Stage while they are still served and
+//     only when the bucket still holds the bytes the manifest recorded;
+//   - deletes of the copies of releases the new manifest no longer retains (CutOver, last).
+func entryChanges(prefix, digest string, files []*localFile, kept, remote map[string]remoteObj, old, m *manifest) []Change {
 	var out []Change
 	for _, f := range files {
 		if f.Class == ClassHashed {
@@ -301,9 +307,29 @@ func entryChanges(prefix, digest string, files []*localFile, kept map[string]rem
 		if r, ok := kept[rel]; ok && r.Size == f.Size {
 			continue
 		}
-		c := uploadChange(prefix, f, "kept copy of this release's entry file (for a roll-back)")
-		c.Key, c.Source = keyFor(prefix, rel), f.Path
+		c := uploadChange(prefix, f, "kept copy of this release's entry file, after the cut-over (for a roll-back)")
+		c.Action, c.Key, c.Source = ActionCopy, keyFor(prefix, rel), keyFor(prefix, f.Path)
 		out = append(out, c)
+	}
+	if old != nil {
+		if l := old.latest(); l != nil && l.Digest != "" && l.Digest != digest {
+			for path, o := range old.Objects {
+				rel := KeptKey(l.Digest, path)
+				live, served := remote[path]
+				if classOf(path) == ClassHashed || !containsInt(o.R, l.Seq) || !served {
+					continue
+				}
+				if _, ok := kept[rel]; ok {
+					continue
+				}
+				d, parts := ParseETag(live.ETag)
+				if !(parts == 0 && d == o.MD5) && !(o.ETag != "" && o.ETag == strings.Trim(live.ETag, `"`)) {
+					continue // edited since: not the release's bytes
+				}
+				out = append(out, Change{Action: ActionCopy, Path: path, Key: keyFor(prefix, rel), Class: classOf(path), Size: live.Size,
+					MD5: o.MD5, Source: keyFor(prefix, path), Reason: fmt.Sprintf("kept copy of the served release #%d's entry file (for a roll-back)", l.Seq)})
+			}
+		}
 	}
 	retained := map[string]bool{digest: true}
 	for _, r := range m.Releases {

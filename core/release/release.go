@@ -108,6 +108,8 @@ const (
 	ActionUpdateHeader Action = "update-headers"
 	ActionDelete       Action = "delete"
 	ActionKeep         Action = "keep"
+	// ActionCopy copies Source (a served object holding the same bytes) server-side.
+	ActionCopy Action = "copy"
 )
 
 // Class orders writes: hashed assets, then other files, then HTML.

@@ -125,6 +125,19 @@ func (e *env) get(t *testing.T, key string) []byte {
 	return b
 }
 
+// split separates the kept copies of entry files (release.KeptPrefix) from the other objects.
+func split(objs map[string]string) (served, kept map[string]string) {
+	served, kept = map[string]string{}, map[string]string{}
+	for k, v := range objs {
+		if strings.HasPrefix(k, release.KeptPrefix) {
+			kept[k] = v
+		} else {
+			served[k] = v
+		}
+	}
+	return served, kept
+}
+
 // writes counts the requests that change the bucket (PUT, POST, DELETE) seen by the proxy.
 func writes(p *testenv.FaultProxy) []testenv.Record {
 	var out []testenv.Record
@@ -146,9 +159,12 @@ func TestFirstReleaseThenIdenticalRedeployFromFreshCopy(t *testing.T) {
 	if !r.ManifestWritten || r.Deleted.Count != 0 {
 		t.Fatalf("first release: manifest written %v, deleted %d", r.ManifestWritten, r.Deleted.Count)
 	}
-	objs := e.remote(t)
+	objs, kept := split(e.remote(t))
 	if len(objs) != b.Files+1 { // + the manifest
 		t.Fatalf("bucket holds %d objects, want %d files + manifest", len(objs), b.Files)
+	}
+	if len(kept) != 4 { // a kept copy of each non-hashed file, for a roll-back
+		t.Fatalf("kept copies %v, want the 4 non-hashed files", kept)
 	}
 	if _, ok := objs[release.ManifestName]; !ok {
 		t.Fatalf("no release manifest %s in the bucket", release.ManifestName)
@@ -204,8 +220,11 @@ func TestOnePercentChanged(t *testing.T) {
 		t.Errorf("changed non-hashed paths = %v, want [index.html]", r.ChangedPaths)
 	}
 	puts := e.proxy.Count("PUT", "")
-	if puts != ch.Files+1 { // + manifest
-		t.Errorf("PUT requests = %d, want %d changed files + 1 manifest", puts, ch.Files)
+	if puts != ch.Files+1+4 { // + manifest + the 4 kept copies of the non-hashed files
+		t.Errorf("PUT requests = %d, want %d changed files + 1 manifest + 4 kept copies", puts, ch.Files)
+	}
+	if r.EntriesWritten.Count != 4 {
+		t.Errorf("kept copies written %+v, want the 4 non-hashed files", r.EntriesWritten)
 	}
 	if e.proxy.BytesIn() > ch.Bytes*12/10 {
 		t.Errorf("sent %d bytes for %d changed bytes (> 1.2×)", e.proxy.BytesIn(), ch.Bytes)
@@ -236,7 +255,7 @@ func TestHeaderOnlyChangeUsesCopyAndAWSCLIReadsHeaders(t *testing.T) {
 	}
 	var copies, bodyPuts int
 	for _, rec := range writes(e.proxy) {
-		if rec.Method != "PUT" || !strings.HasSuffix(rec.Path, "/favicon.ico") {
+		if rec.Method != "PUT" || !strings.HasSuffix(rec.Path, "/favicon.ico") || strings.Contains(rec.Path, release.KeptPrefix) {
 			continue
 		}
 		if rec.Header.Get("X-Amz-Copy-Source") != "" && rec.BodyBytes == 0 {
@@ -399,9 +418,11 @@ func TestWriteOrderAssetsThenHTMLThenManifestThenDeletes(t *testing.T) {
 	phase := func(rec testenv.Record) int {
 		switch {
 		case rec.Method == "POST" && strings.Contains(rec.Query, "delete"), rec.Method == "DELETE":
-			return 4
+			return 5
 		case strings.HasSuffix(rec.Path, release.ManifestName):
-			return 3
+			return 4
+		case strings.Contains(rec.Path, release.KeptPrefix):
+			return 3 // kept copies of the HTML just written
 		case strings.HasSuffix(rec.Path, ".html"):
 			return 2
 		case strings.HasSuffix(rec.Path, "robots.txt"):
@@ -421,7 +442,7 @@ func TestWriteOrderAssetsThenHTMLThenManifestThenDeletes(t *testing.T) {
 	for _, w := range ws {
 		seen[phase(w)] = true
 	}
-	for ph := 0; ph <= 4; ph++ {
+	for ph := 0; ph <= 5; ph++ {
 		if !seen[ph] {
 			t.Errorf("no write of phase %d recorded: %+v", ph, ws)
 		}
@@ -503,10 +524,10 @@ func TestFaultsAreRetriedAndNoPartialReleaseIsVisible(t *testing.T) {
 	if r1.Uploaded.Count != b.Files || r2.Uploaded.Count != ch.Files || r2.Deleted.Count != len(ch.Removed) {
 		t.Fatalf("results: first %+v, second %+v (changed %d, removed %d)", r1.Uploaded, r2, ch.Files, len(ch.Removed))
 	}
-	// Final state: exactly the new bundle + manifest, byte for byte.
-	objs := e.remote(t)
-	if len(objs) != b.Files+1 {
-		t.Errorf("bucket holds %d objects, want %d", len(objs), b.Files+1)
+	// Final state: exactly the new bundle + manifest, byte for byte (+ its kept copies).
+	objs, kept := split(e.remote(t))
+	if len(objs) != b.Files+1 || len(kept) != 4 {
+		t.Errorf("bucket holds %d objects and %d kept copies, want %d and 4 (the first release's are pruned)", len(objs), len(kept), b.Files+1)
 	}
 	if !bytes.Equal(e.get(t, "index.html"), must(os.ReadFile(filepath.Join(dir, "index.html")))) {
 		t.Error("final index.html is not the new one")
@@ -647,4 +668,184 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// stagedRelease releases v1 whole, then plans v2 and only stages it.
+func stagedRelease(t *testing.T, e *env) (v1, v2 string, p *release.Plan) {
+	t.Helper()
+	v1 = versionBundle(t, 1)
+	in := e.input(v1)
+	in.ReleaseID = "v1"
+	deploy(t, in)
+	v2 = versionBundle(t, 2)
+	in = e.input(v2)
+	in.ReleaseID = "v2"
+	p, err := release.PlanRelease(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v1, v2, p
+}
+
+// Stage writes new keys only: index.html and the manifest keep their bytes, nothing is deleted
+// or overwritten, and the served page references only objects that exist.
+func TestStageChangesNothingServed(t *testing.T) {
+	e := newEnv(t)
+	v1, _, p := stagedRelease(t, e)
+	before := e.remote(t)
+	manifestBefore := e.get(t, release.ManifestName)
+	e.proxy.ResetCounters()
+	res, err := release.Stage(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CutOver || res.Uploaded.Count != 1 { // page.v00000002.js
+		t.Fatalf("stage result %+v", res)
+	}
+	after := e.remote(t)
+	for k, etag := range before {
+		if after[k] != etag {
+			t.Errorf("stage changed or deleted %s", k)
+		}
+	}
+	for _, w := range writes(e.proxy) {
+		if w.Method != "PUT" || strings.HasSuffix(w.Path, ".html") || strings.HasSuffix(w.Path, release.ManifestName) {
+			t.Errorf("stage wrote %s %s", w.Method, w.Path)
+		}
+	}
+	if !bytes.Equal(e.get(t, "index.html"), must(os.ReadFile(filepath.Join(v1, "index.html")))) {
+		t.Error("index.html is not v1's after the stage")
+	}
+	if !bytes.Equal(e.get(t, release.ManifestName), manifestBefore) {
+		t.Error("the release manifest changed during the stage")
+	}
+	if h, err := release.History(context.Background(), e.direct, e.bucket, ""); err != nil || h[len(h)-1].ID != "v1" {
+		t.Errorf("history after the stage: %+v %v", h, err)
+	}
+	if ref, ok := e.consistent(context.Background()); !ok {
+		t.Errorf("index.html references missing %s", ref)
+	}
+	if _, err := release.CutOver(context.Background(), &release.Plan{}); err == nil {
+		t.Error("CutOver of a plan not made by PlanRelease succeeded")
+	}
+}
+
+// CutOver refuses an unstaged plan, and after Stage switches the served release.
+func TestCutOverSwitchesAfterStage(t *testing.T) {
+	e := newEnv(t)
+	_, v2, p := stagedRelease(t, e)
+	if _, err := release.CutOver(context.Background(), p); err == nil || !strings.Contains(err.Error(), "before Stage") {
+		t.Fatalf("cut-over before the stage: %v", err)
+	}
+	if p.Previous == nil || p.Previous.ID != "v1" {
+		t.Fatalf("plan's previous release %+v, want v1", p.Previous)
+	}
+	if _, err := release.Stage(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	res, err := release.CutOver(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.CutOver || !res.ManifestWritten || res.Uploaded.Count != 2 { // page v2 + index.html
+		t.Fatalf("cut-over result %+v", res)
+	}
+	if !bytes.Equal(e.get(t, "index.html"), must(os.ReadFile(filepath.Join(v2, "index.html")))) {
+		t.Error("index.html is not v2's after the cut-over")
+	}
+	h, err := release.History(context.Background(), e.direct, e.bucket, "")
+	if err != nil || len(h) != 2 || h[1].ID != "v2" {
+		t.Errorf("history %+v %v", h, err)
+	}
+	if _, ok := e.remote(t)[release.KeptKey(p.Digest, "index.html")]; !ok {
+		t.Error("no kept copy of v2's index.html")
+	}
+}
+
+// Restoring the previous release puts back its index.html bytes (and headers) from the kept
+// copy, without the v1 bundle, and records it as the newest release.
+func TestRestorePreviousPutsBackItsIndex(t *testing.T) {
+	e := newEnv(t)
+	v1, _, p := stagedRelease(t, e)
+	v1Index := must(os.ReadFile(filepath.Join(v1, "index.html")))
+	if err := os.RemoveAll(v1); err != nil { // the old bundle is gone
+		t.Fatal(err)
+	}
+	if _, err := release.Apply(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	rp, err := release.PlanRestore(context.Background(), release.RestoreInput{Client: e.client, Bucket: e.bucket, Seq: p.Previous.Seq})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rp.Changes) != 1 || rp.Changes[0].Path != "index.html" || strings.Join(rp.ChangedPaths, ",") != "index.html" {
+		t.Fatalf("restore plan:\n%s", rp.Text())
+	}
+	res, err := release.Restore(context.Background(), rp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Restored.Count != 1 || !res.ManifestWritten {
+		t.Errorf("restore result %+v", res)
+	}
+	if !bytes.Equal(e.get(t, "index.html"), v1Index) {
+		t.Fatal("index.html is not v1's after the restore")
+	}
+	head := must(e.direct.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("index.html")}))
+	if aws.ToString(head.CacheControl) != release.CacheNoCache || !strings.HasPrefix(aws.ToString(head.ContentType), "text/html") {
+		t.Errorf("restored index.html headers %q %q", aws.ToString(head.ContentType), aws.ToString(head.CacheControl))
+	}
+	if ref, ok := e.consistent(context.Background()); !ok {
+		t.Errorf("restored index.html references missing %s", ref)
+	}
+	h, err := release.History(context.Background(), e.direct, e.bucket, "")
+	if err != nil || len(h) != 3 || h[2].ID != "v1" || h[2].RestoredFrom != p.Previous.Seq {
+		t.Errorf("history after the restore %+v %v", h, err)
+	}
+	// The next release plans from the restored state: v2 again uploads index.html only.
+	in := e.input(versionBundle(t, 2))
+	in.ReleaseID = "v2-again"
+	p2, err := release.PlanRelease(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p2.Upload.Count != 1 || p2.Previous == nil || p2.Previous.ID != "v1" {
+		t.Errorf("release after the restore:\n%s", p2.Text())
+	}
+}
+
+// A release made before kept copies existed gets them at the next stage, while still served.
+func TestStageKeepsTheServedReleasesEntryFiles(t *testing.T) {
+	e := newEnv(t)
+	_, _, p := stagedRelease(t, e)
+	// Forget v1's kept copies, as if it had been released by an older engine.
+	for k := range e.remote(t) {
+		if strings.HasPrefix(k, release.KeptPrefix) {
+			if _, err := e.direct.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(e.bucket), Key: aws.String(k)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	in := e.input(versionBundle(t, 2))
+	in.ReleaseID = "v2"
+	p, err := release.PlanRelease(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := release.Stage(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.remote(t)[release.KeptKey(p.Previous.Digest, "index.html")]; !ok {
+		t.Fatal("the stage kept no copy of the served release's index.html")
+	}
+	if _, err := release.CutOver(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	rp, err := release.PlanRestore(context.Background(), release.RestoreInput{Client: e.client, Bucket: e.bucket, Seq: p.Previous.Seq})
+	if err != nil {
+		t.Fatalf("restore of a release kept at the stage: %v", err)
+	}
+	if len(rp.Changes) != 1 {
+		t.Errorf("restore plan:\n%s", rp.Text())
+	}
 }

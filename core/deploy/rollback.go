@@ -1,0 +1,242 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"bookme-deploy/core/cdn"
+	"bookme-deploy/core/deployflow"
+	"bookme-deploy/core/record"
+	"bookme-deploy/core/release"
+	"bookme-deploy/core/rollout"
+)
+
+// spaCut is what the cut-over replaced: the release a roll-back serves again.
+type spaCut struct {
+	// previous is the release served before (nil: the first managed release, or the same bundle).
+	previous  *release.ReleaseRef
+	releaseID string
+	// paths are the non-hashed paths the cut-over changed (none: it changed nothing served).
+	paths []string
+}
+
+// migrateAndRoll is the rollout stage, noting which revision each service ran before it moved:
+// the roll-back of a release that fails later returns them there.
+func (d *Deployment) migrateAndRoll(ctx context.Context) (string, error) {
+	if d.planOnly {
+		return d.rolloutStage(ctx)
+	}
+	before, err := d.serviceRevisions(ctx)
+	if err != nil {
+		return "", err
+	}
+	detail, err := d.rolloutStage(ctx)
+	if err != nil {
+		return detail, err
+	}
+	after, err := d.serviceRevisions(ctx)
+	if err != nil {
+		return "", fmt.Errorf("rolled, but the services' revisions could not be read back for a roll-back: %w", err)
+	}
+	moved := map[string]string{}
+	for svc, td := range before {
+		if after[svc] != td {
+			moved[svc] = td
+		}
+	}
+	d.mu.Lock()
+	d.rolledFrom = moved
+	d.mu.Unlock()
+	return detail, nil
+}
+
+// serviceRevisions are the task definitions the API and worker services run now.
+func (d *Deployment) serviceRevisions(ctx context.Context) (map[string]string, error) {
+	b := d.backend
+	eng := rollout.New(d.ports.AWS, d.progress(ctx), d.ports.RolloutOptions...)
+	out, err := eng.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(b.ClusterName),
+		Services: []string{b.APIServiceName, b.WorkerServiceName}})
+	if err != nil {
+		return nil, fmt.Errorf("read the services of %s: %w", b.ClusterName, err)
+	}
+	m := map[string]string{}
+	for _, s := range out.Services {
+		m[aws.ToString(s.ServiceName)] = aws.ToString(s.TaskDefinition)
+	}
+	return m, nil
+}
+
+// rollBack returns a release that failed after it changed what is served to the previous release
+// (core/deployflow runs it, as a finally step, only then): the SPA's entry files from the previous
+// release's kept copies, the CDN paths that changed, then the services to the revisions they ran
+// before this deploy. Every part is tried even when another failed; the record says exactly what
+// went back and what did not. Migrations are never reversed.
+func (d *Deployment) rollBack(ctx context.Context) (string, error) {
+	d.mu.Lock()
+	cut, from := d.spaCut, d.rolledFrom
+	d.mu.Unlock()
+	rb := &record.Rollback{Reason: deployflow.Failure(ctx), NotRolledBack: []string{
+		"database migrations: never reversed (the previous release runs against the migrated schema)",
+		"the image and env file this deploy pushed: kept (the previous revisions name their own)",
+		"OpenTofu changes: not reverted (the stacks are not part of a release)",
+	}}
+	var done, problems []string
+	if cut != nil {
+		sp, paths, err := d.restoreSPA(ctx, cut)
+		rb.SPA = sp
+		if err != nil {
+			problems = append(problems, "SPA: "+err.Error())
+		} else if sp.To != "" {
+			done = append(done, "SPA → release "+sp.To)
+		}
+		if len(paths) > 0 {
+			inv, err := d.invalidatePaths(ctx, paths, "rollback")
+			if err != nil {
+				problems = append(problems, "CDN: "+err.Error())
+				rb.Invalidation = "failed: " + err.Error()
+			} else {
+				rb.Invalidation = inv
+				done = append(done, inv)
+			}
+		}
+	}
+	if len(from) > 0 {
+		svcs, err := d.rollServicesBack(ctx, from)
+		rb.Services = svcs
+		if err != nil {
+			problems = append(problems, "services: "+err.Error())
+		} else {
+			var names []string
+			for _, s := range svcs {
+				names = append(names, s.Service)
+			}
+			done = append(done, "services "+strings.Join(names, ", ")+" → their previous revisions")
+		}
+	} else {
+		rb.NotRolledBack = append(rb.NotRolledBack, "services: this deploy did not move them")
+	}
+	d.mu.Lock()
+	if d.rec != nil {
+		d.rec.Rollback = rb
+	}
+	d.mu.Unlock()
+	if len(problems) > 0 {
+		return "", fmt.Errorf("roll-back incomplete: %s (rolled back: %s)", strings.Join(problems, "; "), orNone(done))
+	}
+	return "rolled back to the previous release: " + orNone(done) + "; migrations are not reversed", nil
+}
+
+// restoreSPA serves the previous release's entry files again; it returns the paths that changed.
+func (d *Deployment) restoreSPA(ctx context.Context, cut *spaCut) (*record.SPARollback, []string, error) {
+	sp := &record.SPARollback{From: cut.releaseID}
+	if cut.previous == nil {
+		if len(cut.paths) == 0 {
+			sp.RolledBack = true // the cut-over changed nothing served
+			return sp, nil, nil
+		}
+		err := errors.New("no previous release to serve again (this was the first managed release)")
+		sp.Error = err.Error()
+		return sp, nil, err
+	}
+	plan, err := release.PlanRestore(ctx, release.RestoreInput{Client: d.ports.S3, Bucket: d.frontend.ClientBucket,
+		Seq: cut.previous.Seq, Progress: d.progress(ctx)})
+	if err == nil {
+		d.logf(ctx, "%s", trimNL(plan.Text()))
+		var res *release.RestoreResult
+		if res, err = release.Restore(ctx, plan); err == nil {
+			sp.To, sp.Restored, sp.Left, sp.RolledBack = cut.previous.ID, res.ChangedPaths, res.Left, true
+			return sp, res.ChangedPaths, nil
+		}
+		// Some files may be back already: invalidate what the plan meant to change.
+		sp.Error = err.Error()
+		return sp, plan.ChangedPaths, err
+	}
+	sp.Error = err.Error()
+	return sp, nil, err
+}
+
+// invalidatePaths invalidates paths and waits for CloudFront; it returns one line.
+func (d *Deployment) invalidatePaths(ctx context.Context, paths []string, why string) (string, error) {
+	cf := cloudfront.NewFromConfig(d.ports.AWS)
+	plan, err := cdn.PlanInvalidation(ctx, cdn.Input{Client: cf, DistributionID: d.frontend.DistributionID,
+		ChangedPaths: paths, CallerReference: d.cfg.GitSHA + "-" + d.cfg.RunID + "-" + why, Progress: d.progress(ctx)})
+	if err != nil {
+		return "", err
+	}
+	res, err := cdn.Apply(ctx, plan)
+	if err != nil {
+		return "", err
+	}
+	if res.InvalidationID == "" {
+		return "", nil
+	}
+	d.count(func(s *Stats) { s.Invalidations++ })
+	status, err := cdn.Wait(ctx, cdn.WaitInput{Client: cf, DistributionID: d.frontend.DistributionID,
+		InvalidationID: res.InvalidationID, Timeout: d.timeouts.Invalidation, Interval: d.timeouts.InvalidationPoll, Progress: d.progress(ctx)})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("invalidation %s %s (%s)", res.InvalidationID, status, strings.Join(plan.Paths, " ")), nil
+}
+
+// rollServicesBack returns each service to the revision it ran before this deploy, and waits.
+func (d *Deployment) rollServicesBack(ctx context.Context, from map[string]string) ([]record.ServiceRollback, error) {
+	var names []string
+	for svc := range from {
+		names = append(names, svc)
+	}
+	sort.Strings(names)
+	out := make([]record.ServiceRollback, 0, len(names))
+	for _, svc := range names {
+		out = append(out, record.ServiceRollback{Service: svc, To: from[svc]})
+	}
+	fail := func(err error) ([]record.ServiceRollback, error) {
+		for i := range out {
+			if !out[i].RolledBack {
+				out[i].Error = err.Error()
+			}
+		}
+		return out, err
+	}
+	eng := rollout.New(d.ports.AWS, d.progress(ctx), d.ports.RolloutOptions...)
+	plan, err := eng.PlanRollback(ctx, rollout.RollbackInput{Cluster: d.backend.ClusterName, Services: names, To: from,
+		Settings: d.timeouts.Rollout})
+	if err != nil {
+		return fail(err)
+	}
+	for i, s := range plan.Services {
+		out[i].From = s.From
+	}
+	d.logf(ctx, "%s", trimNL(plan.Text()))
+	res, err := eng.Rollback(ctx, plan)
+	if res != nil {
+		for _, s := range res.Services {
+			for i := range out {
+				if out[i].Service == s.Name && s.State == "COMPLETED" {
+					out[i].RolledBack = true
+				}
+			}
+		}
+	}
+	if err != nil {
+		return fail(err)
+	}
+	for i := range out {
+		out[i].RolledBack = true
+	}
+	return out, nil
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "nothing"
+	}
+	return strings.Join(s, "; ")
+}
