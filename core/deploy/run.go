@@ -17,6 +17,7 @@ import (
 func (d *Deployment) Deploy(ctx context.Context) (*pipeline.Report, error) {
 	d.rec = record.New(d.cfg.Env, d.cfg.Who, d.cfg.GitSHA)
 	d.rec.RunURL = d.cfg.RunURL
+	d.rec.RunID = d.cfg.RunID
 	d.rec.DryRun = d.cfg.Rehearsal
 	d.rec.TaskDefinitions = map[string]string{}
 	d.rec.PlanHashes = map[string]string{}

@@ -12,6 +12,7 @@ package record
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"bookme-deploy/core/pipeline"
@@ -96,6 +97,8 @@ type Record struct {
 	RunURL  string    `json:"runUrl,omitempty"`
 	DryRun  bool      `json:"dryRun,omitempty"`
 	Started time.Time `json:"started"`
+	// RunID names the run (deploy.NewRunID: start time and random digits); it makes the key unique.
+	RunID string `json:"runId,omitempty"`
 	// Finished is set by Finish.
 	Finished time.Time `json:"finished,omitzero"`
 	// ImageRef is the image deployed, repo@sha256:….
@@ -267,5 +270,9 @@ func (r *Record) Key() string {
 	if sha == "" {
 		sha = "unknown"
 	}
-	return fmt.Sprintf("deploy/records/%s-%s.json", r.Started.UTC().Format("20060102T150405Z"), sha)
+	key := r.Started.UTC().Format("20060102T150405Z") + "-" + sha
+	if _, run, ok := strings.Cut(r.RunID, "-"); ok && run != "" {
+		key += "-" + run // two runs of one commit within a second (a refused rival) keep both records
+	}
+	return "deploy/records/" + key + ".json"
 }

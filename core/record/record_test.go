@@ -108,3 +108,19 @@ func TestAppendStepSummary(t *testing.T) {
 		t.Fatalf("summary file = %q", b)
 	}
 }
+
+func TestKeyIsUniquePerRun(t *testing.T) {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	a := &Record{GitSHA: "0123456789abcdef0123", Started: at, RunID: "20261201T100000Z-aaaaaaaaaaaa"}
+	b := &Record{GitSHA: "0123456789abcdef0123", Started: at, RunID: "20261201T100000Z-bbbbbbbbbbbb"}
+	if a.Key() == b.Key() {
+		t.Fatalf("two runs of one commit in one second share the key %s", a.Key())
+	}
+	if want := "deploy/records/20261201T100000Z-0123456789ab-aaaaaaaaaaaa.json"; a.Key() != want {
+		t.Fatalf("key %s, want %s", a.Key(), want)
+	}
+	old := &Record{GitSHA: "0123456789abcdef0123", Started: at}
+	if want := "deploy/records/20261201T100000Z-0123456789ab.json"; old.Key() != want {
+		t.Fatalf("a record without a run id keeps the old key: %s", old.Key())
+	}
+}
