@@ -302,9 +302,12 @@ func TestFirstDeploy(t *testing.T) {
 		t.Errorf("record %+v", rec)
 	}
 	for name, st := range stepStatus(rec) {
-		if st != record.Succeeded {
-			t.Errorf("record: step %s %s", name, st)
+		if want := map[bool]record.Status{true: record.Skipped, false: record.Succeeded}[name == "roll-back"]; st != want {
+			t.Errorf("record: step %s %s, want %s", name, st, want)
 		}
+	}
+	if rec.Rollback != nil {
+		t.Errorf("record of a successful deploy has a roll-back: %+v", rec.Rollback)
 	}
 	if len(rec.TaskDefinitions) == 0 {
 		t.Error("record names no task-definition revision")
@@ -483,7 +486,7 @@ func TestPlanFile(t *testing.T) {
 		t.Errorf("the lock is still held by %+v", h)
 	}
 	recsNow := r.records(t, configB)
-	if st := stepStatus(recsNow[len(recsNow)-1]); st["tofu-frontend"] != record.Failed || st["release-spa"] != record.Skipped {
+	if st := stepStatus(recsNow[len(recsNow)-1]); st["tofu-frontend"] != record.Failed || st["stage-spa"] != record.Skipped || st["cutover-spa"] != record.Skipped {
 		t.Errorf("record of the refused deploy: %v", st)
 	}
 }
@@ -521,7 +524,7 @@ func TestSelectedStagesAfterDeploy(t *testing.T) {
 	before.diff(t, r.snapshot(t))
 	recs := r.records(t, configB)
 	st := stepStatus(recs[len(recs)-1])
-	for _, name := range []string{"migrate-and-roll", "build-client", "release-spa", "invalidate"} {
+	for _, name := range []string{"migrate-and-roll", "build-client", "stage-spa", "cutover-spa", "invalidate"} {
 		if st[name] != record.Succeeded {
 			t.Errorf("record: selected step %s %s", name, st[name])
 		}
@@ -552,7 +555,7 @@ func TestFailingStage(t *testing.T) {
 	}
 	st := stepStatus(recs[0])
 	want := map[string]record.Status{"lock": record.Succeeded, "build-client": record.Failed,
-		"release-spa": record.Skipped, "invalidate": record.Skipped, "smoke": record.Skipped, "unlock": record.Succeeded}
+		"stage-spa": record.Skipped, "cutover-spa": record.Skipped, "invalidate": record.Skipped, "smoke": record.Skipped, "unlock": record.Succeeded}
 	for name, s := range want {
 		if st[name] != s {
 			t.Errorf("record: step %s %s, want %s", name, st[name], s)

@@ -94,6 +94,7 @@ func newAccount(t *testing.T) *account {
 	// One container per task definition, as infra/stacks/backend/tasks.tf has (SeedECS's first
 	// revisions carry a sidecar): the services move to such a revision, the one-off families get one.
 	c := ecs.NewFromConfig(cfg)
+	templates := map[string]string{} // these revisions play OpenTofu's templates (output task_definition_templates)
 	for _, f := range []string{families["api"], families["worker"], families["migrate"], families["shell"]} {
 		td, err := c.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
 			Family: aws.String(f), NetworkMode: ecstypes.NetworkModeAwsvpc, Cpu: aws.String("256"), Memory: aws.String("512"),
@@ -106,6 +107,11 @@ func newAccount(t *testing.T) *account {
 		})
 		if err != nil {
 			t.Fatalf("register %s: %v", f, err)
+		}
+		for role, fam := range families {
+			if fam == f {
+				templates[role] = aws.ToString(td.TaskDefinition.TaskDefinitionArn)
+			}
 		}
 		svc := map[string]string{families["api"]: apiSvc, families["worker"]: workerSvc}[f]
 		if svc == "" {
@@ -140,7 +146,7 @@ func newAccount(t *testing.T) *account {
 		"api_log_group": "/ecs/" + families["api"], "worker_log_group": "/ecs/" + families["worker"],
 		"migrate_log_group": "/ecs/" + families["migrate"], "shell_log_group": "/ecs/" + families["shell"],
 		"api_domain_name": apiDomain, "api_url": "https://" + apiDomain, "alb_dns_name": "bookme-it-alb.eu-central-1.elb.amazonaws.com",
-		"config_bucket": configB, "env_file_key": "service-config/api/" + env + ".env",
+		"config_bucket": configB, "env_file_key": "service-config/api/" + env + ".env", "task_definition_templates": templates,
 		"target_group_arn": "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/bookme-it/0123456789abcdef",
 	}
 	a.outputs = map[string][]byte{stack.StackBase: outputsJSON(t, base), stack.StackFrontend: outputsJSON(t, frontend), stack.StackBackend: outputsJSON(t, backend)}
@@ -298,6 +304,8 @@ func (f *fakeImages) count() int {
 type fakeClient struct {
 	root string
 	err  error
+	// seed picks the generated bundle (0: 42); another seed is another release of the SPA.
+	seed int64
 
 	mu     sync.Mutex
 	builds int
@@ -314,7 +322,11 @@ func (f *fakeClient) Build(_ context.Context, apiURL, wsURL string) (string, err
 		return "", f.err
 	}
 	dir := filepath.Join(f.root, fmt.Sprintf("build-%d", n))
-	if _, err := testenv.GenerateBundle(dir, 24, 42); err != nil {
+	seed := f.seed
+	if seed == 0 {
+		seed = 42
+	}
+	if _, err := testenv.GenerateBundle(dir, 24, seed); err != nil {
 		return "", err
 	}
 	index := filepath.Join(dir, "index.html")
@@ -375,6 +387,8 @@ type rig struct {
 	images *fakeImages
 	client *fakeClient
 	source repoSource
+	// smoke, when set, replaces the rehearsal's bucket smoke check.
+	smoke deploy.Smoke
 }
 
 func newRig(t *testing.T) *rig {
@@ -390,6 +404,9 @@ func (r *rig) deployment(t *testing.T, change func(*deploy.Config)) *deploy.Depl
 	cfg := deploy.Config{Env: env, GitSHA: commit, Who: "it-test", StateBucket: stateB}
 	ports := deploy.Ports{AWS: r.cfg, S3: r.s3, Tofu: r.tofu, Images: r.images, Client: r.client, Source: r.source, Out: testWriter{t}}
 	rehearsal.Adapt(&cfg, &ports)
+	if r.smoke != nil {
+		ports.Smoke = r.smoke
+	}
 	cfg.Timeouts.Rollout.PollInterval = 100 * time.Millisecond
 	cfg.Timeouts.InvalidationPoll = 100 * time.Millisecond
 	if change != nil {
