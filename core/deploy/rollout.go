@@ -36,6 +36,7 @@ func (d *Deployment) rolloutStage(ctx context.Context) (string, error) {
 	plan, err := eng.Plan(ctx, rollout.Input{
 		Cluster: b.ClusterName, API: b.APIServiceName, Workers: []string{b.WorkerServiceName},
 		Container: b.APIContainerName, Image: d.Image(), GitSHA: d.cfg.GitSHA,
+		Templates: b.Templates(), EnvironmentFiles: releaseEnvFiles(b),
 		Before:    []rollout.OneOff{bootstrap},
 		Migration: rollout.Migration{Family: b.MigrateTaskFamily}, Settings: d.timeouts.Rollout,
 	})

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"bookme-deploy/core/envfile"
-	"bookme-deploy/core/registry"
 	"bookme-deploy/core/stack"
 )
 
@@ -68,16 +67,12 @@ func (d *Deployment) tofuBackend(ctx context.Context) (string, error) {
 	return detail, d.setBackend(out)
 }
 
-// backendVars are the backend stack's inputs: the base stack's outputs, the commit's image tag and
-// the env file's key. Services ignore task_definition changes made by OpenTofu: later revisions are
-// the pipeline's (by digest).
+// backendVars are the backend stack's inputs: the base stack's outputs and the env file's key —
+// nothing of the commit, so the stack's task definitions (templates with a placeholder image) change
+// only when infra/ does. Each release renders its revisions from them (rolloutStage); services
+// ignore task_definition changes made by OpenTofu.
 func (d *Deployment) backendVars() (map[string]any, error) {
 	vars := d.base.BackendVars()
-	tag, err := registry.Tag(d.cfg.GitSHA, d.cfg.FullSHATag)
-	if err != nil {
-		return nil, err
-	}
-	vars["image_tag"] = tag
 	vars["env_file_key"] = envfile.ObjectKey(d.cfg.Env)
 	return vars, nil
 }

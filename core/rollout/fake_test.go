@@ -327,6 +327,7 @@ func TestWorkerStopTimeoutWarning(t *testing.T) {
 	e := setup(t, ecsfake.Scenario{}, 100)
 	in := input()
 	in.Workers = []string{"worker", "api"} // api's container has stopTimeout 30
+	in.Templates = map[string]string{"bookme-api": e.apiTD, "bookme-worker": e.worker0}
 	p := mustPlan(t, e, in)
 	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "worker api: container web has stopTimeout 30 s") {
 		t.Errorf("warnings = %v", p.Warnings)
@@ -337,21 +338,29 @@ func TestRollbackVerb(t *testing.T) {
 	e := setup(t, ecsfake.Scenario{}, 100)
 	in := input()
 	in.Migration.Skip = true
-	if _, err := e.engine.Apply(context.Background(), mustPlan(t, e, in)); err != nil {
+	if _, err := e.engine.Apply(context.Background(), mustPlan(t, e, in)); err != nil { // :2, commit 0123abc
+		t.Fatal(err)
+	}
+	in.Image, in.GitSHA = thirdImage, "4567def"
+	if _, err := e.engine.Apply(context.Background(), mustPlan(t, e, in)); err != nil { // :3
 		t.Fatal(err)
 	}
 	rp, err := e.engine.PlanRollback(context.Background(), rollout.RollbackInput{Cluster: "bookme", Services: []string{"api", "worker"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(rp.Text(), "api: bookme-api:2 → bookme-api:1") {
+	if !strings.Contains(rp.Text(), "api: bookme-api:3 → bookme-api:2") {
 		t.Errorf("rollback plan:\n%s", rp.Text())
 	}
 	res, err := e.engine.Rollback(context.Background(), rp)
 	if err != nil || res.Outcome != rollout.OutcomeSucceeded {
 		t.Fatalf("rollback: %v %+v", err, res)
 	}
-	if got := e.serviceTD(t, "worker"); !strings.HasSuffix(got, "bookme-worker:1") {
+	if got := e.serviceTD(t, "worker"); !strings.HasSuffix(got, "bookme-worker:2") {
 		t.Errorf("worker runs %s", got)
+	}
+	// The seeded first revisions carry no commit: never a default target.
+	if _, err := e.engine.PlanRollback(context.Background(), rollout.RollbackInput{Cluster: "bookme", Services: []string{"api"}}); err == nil {
+		t.Errorf("rollback from the first release found a target")
 	}
 }

@@ -35,6 +35,8 @@ func TestMotoPlanMigrateRoll(t *testing.T) {
 	ctx := context.Background()
 	in := input()
 	in.Settings.PollInterval = 20 * time.Millisecond
+	// The seeded first revisions play OpenTofu's templates (the services start on them).
+	in.Templates = map[string]string{"bookme-api": seeded.TaskDefinitions["api"], "bookme-worker": seeded.TaskDefinitions["worker"]}
 
 	p, err := e.Plan(ctx, in)
 	if err != nil {
@@ -98,11 +100,51 @@ func TestMotoPlanMigrateRoll(t *testing.T) {
 		t.Errorf("unknown service: %v", err)
 	}
 
-	// Rollback verb to the previous revision.
+	// OpenTofu changes the API's template (revision 3, tagged as a template): the next release is
+	// rendered from it — OpenTofu's cpu, memory and stop timeout, the new image, no template tag.
+	tpl, err := c.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(seeded.TaskDefinitions["api"])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	change := rollout.RegisterInputOf(tpl.TaskDefinition, []ecstypes.Tag{{Key: aws.String(rollout.TemplateTag), Value: aws.String("true")}})
+	change.Cpu, change.Memory = aws.String("1024"), aws.String("2048")
+	change.ContainerDefinitions[0].StopTimeout = aws.Int32(90)
+	reg, err := c.RegisterTaskDefinition(ctx, change)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Templates["bookme-api"] = aws.ToString(reg.TaskDefinition.TaskDefinitionArn)
+	in.Image, in.GitSHA = thirdImage, "4567def"
+	in.Migration.Skip = true
+	p3, err := e.Plan(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := p3.Services[0].Diff; !strings.Contains(d, `~ cpu: "512" → "1024"`) || !strings.Contains(d, "stopTimeout") || strings.Contains(d, rollout.TemplateTag) {
+		t.Errorf("diff after an OpenTofu change:\n%s", d)
+	}
+	if _, err := e.Apply(ctx, p3); err != nil {
+		t.Fatalf("release after the OpenTofu change: %v\n%s", err, out)
+	}
+	td4, err := c.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("bookme-api:4"),
+		Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := td4.TaskDefinition; aws.ToString(got.Cpu) != "1024" || aws.ToString(got.Memory) != "2048" ||
+		rollout.ImageOf(got, "web") != thirdImage || rollout.IsTemplate(td4.Tags) || rollout.GitSHAOf(td4.Tags) != "4567def" {
+		t.Errorf("bookme-api:4 = cpu %s memory %s image %s tags %v", aws.ToString(got.Cpu), aws.ToString(got.Memory),
+			rollout.ImageOf(got, "web"), td4.Tags)
+	}
+
+	// Rollback verb to the previous release: bookme-api:2 (commit 0123abc), not the template :3.
 	rp, err := e.PlanRollback(ctx, rollout.RollbackInput{Cluster: "bookme", Services: []string{"api"},
 		Settings: rollout.Settings{PollInterval: 20 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(rp.Text(), "api: bookme-api:4 → bookme-api:2") {
+		t.Errorf("rollback plan:\n%s", rp.Text())
 	}
 	if r, err := e.Rollback(ctx, rp); err != nil || r.Outcome != rollout.OutcomeSucceeded {
 		t.Fatalf("rollback: %v", err)

@@ -91,7 +91,7 @@ func validateOneOffs(oo []OneOff) error {
 func (e *Engine) planOneOffs(ctx context.Context, oo []OneOff, nw TaskNetwork, p *Plan) ([]*OneOffPlan, error) {
 	var out []*OneOffPlan
 	for _, o := range oo {
-		fam, err := e.renderFamily(ctx, o.Family, p.Change(), "one-off "+o.Name)
+		fam, err := e.renderFamily(ctx, o.Family, p.Templates, p.Change(), "one-off "+o.Name)
 		if err != nil {
 			return nil, err
 		}

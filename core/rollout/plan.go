@@ -104,7 +104,18 @@ type Input struct {
 	Image string
 	// GitSHA is recorded in the new revisions' tags.
 	GitSHA string
-	// EnvironmentFiles and Secrets replace the container's ones when not nil.
+	// Templates maps a task-definition family to OpenTofu's current revision of it (ARN or
+	// family:revision; the backend stack's output task_definition_templates, core/stack
+	// Backend.Templates). Every revision of the release is rendered from its family's template —
+	// OpenTofu's cpu, memory, command, stop timeout, environment, secrets, log configuration —
+	// with only the release fields (image, environment files, commit tag) replaced, so an infra
+	// change reaches the services with the next deploy and shows in the plan's diff. When set, every
+	// family the deploy renders (services, migration, one-offs) must be in it. Nil: the legacy
+	// render from the revision each service runs (a family's latest revision for one-offs), with a
+	// plan warning.
+	Templates map[string]string
+	// EnvironmentFiles and Secrets replace the container's ones when not nil (the pipeline passes the
+	// release's env file; secrets are OpenTofu's).
 	EnvironmentFiles []ecstypes.EnvironmentFile
 	Secrets          []ecstypes.Secret
 	// Migration configures the migration task.
@@ -128,11 +139,16 @@ type ServicePlan struct {
 	Role string `json:"role"`
 	// CurrentTaskDefinition is the ARN the service runs now (the roll-back target).
 	CurrentTaskDefinition string `json:"currentTaskDefinition"`
-	CurrentImage          string `json:"currentImage"`
-	DesiredCount          int32  `json:"desiredCount"`
-	// Changed is false when the service already runs the image: nothing is registered or rolled.
+	// Template is the revision the new one is rendered from (OpenTofu's template; the current
+	// revision without Input.Templates).
+	Template     string `json:"template,omitempty"`
+	CurrentImage string `json:"currentImage"`
+	DesiredCount int32  `json:"desiredCount"`
+	// Changed is false when the service already runs what the release renders (same image, same
+	// template content): nothing is registered or rolled.
 	Changed bool `json:"changed"`
-	// Diff is the readable task-definition difference (empty when unchanged).
+	// Diff is the readable difference between the running and the new revision (empty when
+	// unchanged): the image, the env file, the commit tag and every infra change of the template.
 	Diff string `json:"diff,omitempty"`
 	// Register is the input of the new revision (nil when unchanged).
 	Register *ecs.RegisterTaskDefinitionInput `json:"-"`
@@ -177,8 +193,11 @@ type Plan struct {
 	Migration *MigrationPlan `json:"migration,omitempty"`
 	Settings  Settings       `json:"settings"`
 	Warnings  []string       `json:"warnings,omitempty"`
-	// NoOp is true when every service already runs Image: Apply registers and rolls nothing.
+	// NoOp is true when every service already runs what the release renders: Apply registers and
+	// rolls nothing.
 	NoOp bool `json:"noOp"`
+	// Templates are the Input's (family → OpenTofu's template revision).
+	Templates map[string]string `json:"templates,omitempty"`
 	// EnvironmentFiles and Secrets are the Input's (nil: kept as they are).
 	EnvironmentFiles []ecstypes.EnvironmentFile `json:"environmentFiles,omitempty"`
 	Secrets          []ecstypes.Secret          `json:"secrets,omitempty"`
@@ -210,7 +229,11 @@ func (e *Engine) Plan(ctx context.Context, in Input) (*Plan, error) {
 	}
 	ch := Change{Container: in.Container, Image: in.Image, GitSHA: in.GitSHA, EnvironmentFiles: in.EnvironmentFiles, Secrets: in.Secrets}
 	p := &Plan{Cluster: in.Cluster, Container: in.Container, Image: in.Image, GitSHA: in.GitSHA,
-		Settings: in.Settings.withDefaults(), EnvironmentFiles: in.EnvironmentFiles, Secrets: in.Secrets}
+		Settings: in.Settings.withDefaults(), EnvironmentFiles: in.EnvironmentFiles, Secrets: in.Secrets,
+		Templates: in.Templates}
+	if in.Templates == nil {
+		p.Warnings = append(p.Warnings, "no OpenTofu templates given: the new revisions are rendered from the revisions the services run, so changes made in infra/ do not reach them (pass the backend stack's task_definition_templates)")
+	}
 
 	names := append([]string{in.API}, in.Workers...)
 	svcs, err := e.describeServices(ctx, in.Cluster, names)
@@ -228,19 +251,26 @@ func (e *Engine) Plan(ctx context.Context, in Input) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		reg, changed, err := Render(td, tags, ch)
+		src, srcTags, err := e.templateOf(ctx, in.Templates, aws.ToString(td.Family), td, tags, "service "+name)
+		if err != nil {
+			return nil, err
+		}
+		reg, _, err := Render(src, srcTags, ch)
 		if err != nil {
 			return nil, fmt.Errorf("%w (service %s)", err, name)
 		}
+		running := RegisterInputOf(td, tags)
+		changed := !SameContent(running, reg)
 		sp := &ServicePlan{Name: name, Role: role, CurrentTaskDefinition: aws.ToString(td.TaskDefinitionArn),
-			CurrentImage: ImageOf(td, in.Container), DesiredCount: svc.DesiredCount, Changed: changed}
+			Template: aws.ToString(src.TaskDefinitionArn), CurrentImage: ImageOf(td, in.Container),
+			DesiredCount: svc.DesiredCount, Changed: changed}
 		if changed {
 			sp.Register = reg
-			sp.Diff = Diff(RegisterInputOf(td, tags), reg)
+			sp.Diff = Diff(running, reg)
 		}
 		p.Services = append(p.Services, sp)
 		if role == RoleWorker {
-			if st := stopTimeoutOf(td, in.Container); st < MinWorkerStopTimeout {
+			if st := stopTimeoutOf(src, in.Container); st < MinWorkerStopTimeout {
 				p.Warnings = append(p.Warnings, fmt.Sprintf(
 					"worker %s: container %s has stopTimeout %s; set it to ≥ %d s in its task definition so a rollout does not kill in-flight Celery tasks",
 					name, in.Container, describeStopTimeout(st), MinWorkerStopTimeout))
@@ -306,7 +336,7 @@ func (e *Engine) planMigration(ctx context.Context, in Input, nw TaskNetwork, p 
 		mp.current = apiPlan.CurrentTaskDefinition
 		return mp, nil
 	}
-	fam, err := e.renderFamily(ctx, in.Migration.Family, p.Change(), "migration family "+in.Migration.Family)
+	fam, err := e.renderFamily(ctx, in.Migration.Family, p.Templates, p.Change(), "migration family "+in.Migration.Family)
 	if err != nil {
 		return nil, err
 	}
@@ -320,19 +350,47 @@ type renderedFamily struct {
 	register              *ecs.RegisterTaskDefinitionInput
 }
 
-// renderFamily reads the latest revision of family and renders its new revision with ch; what names
-// the family in errors ("migration family x", "one-off db-bootstrap (family x)").
-func (e *Engine) renderFamily(ctx context.Context, family string, ch Change, what string) (renderedFamily, error) {
+// renderFamily renders the new revision of family with ch from its template (templates; without
+// templates, from its latest revision); the diff is against the family's latest revision, which
+// Register reuses when it is identical. what names the family in errors ("migration family x",
+// "one-off db-bootstrap (family x)").
+func (e *Engine) renderFamily(ctx context.Context, family string, templates map[string]string, ch Change, what string) (renderedFamily, error) {
 	td, tags, err := e.describeTaskDefinition(ctx, family)
 	if err != nil {
 		return renderedFamily{}, fmt.Errorf("%w (%s)", err, what)
 	}
-	reg, _, err := Render(td, tags, ch)
+	src, srcTags, err := e.templateOf(ctx, templates, aws.ToString(td.Family), td, tags, what)
+	if err != nil {
+		return renderedFamily{}, err
+	}
+	reg, _, err := Render(src, srcTags, ch)
 	if err != nil {
 		return renderedFamily{}, fmt.Errorf("%w (%s)", err, what)
 	}
 	return renderedFamily{family: aws.ToString(td.Family), register: reg, diff: Diff(RegisterInputOf(td, tags), reg),
 		current: aws.ToString(td.TaskDefinitionArn)}, nil
+}
+
+// templateOf returns the revision a release of family is rendered from: OpenTofu's template named in
+// templates, or — without templates — fallback (the running or latest revision). A template must be
+// a revision of family; a family missing from non-nil templates is an error.
+func (e *Engine) templateOf(ctx context.Context, templates map[string]string, family string, fallback *ecstypes.TaskDefinition,
+	fallbackTags []ecstypes.Tag, what string) (*ecstypes.TaskDefinition, []ecstypes.Tag, error) {
+	if templates == nil {
+		return fallback, fallbackTags, nil
+	}
+	ref := templates[family]
+	if strings.TrimSpace(ref) == "" {
+		return nil, nil, fmt.Errorf("rollout: no OpenTofu template for task-definition family %s (%s): the backend stack's output task_definition_templates names none — apply infra/stacks/backend from this revision", family, what)
+	}
+	if familyOf(ref) != family {
+		return nil, nil, fmt.Errorf("rollout: the template of family %s is %s, a revision of another family (%s)", family, ref, what)
+	}
+	td, tags, err := e.describeTaskDefinition(ctx, ref)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (template of %s)", err, what)
+	}
+	return td, tags, nil
 }
 
 // Text prints the plan as the dry-run shows it: per service the task-definition diff, the warnings and
@@ -345,8 +403,8 @@ func (p *Plan) Text() string {
 			fmt.Fprintf(&b, "service %s (%s): unchanged, already runs %s (%s)\n", s.Name, s.Role, s.CurrentImage, s.CurrentTaskDefinition)
 			continue
 		}
-		fmt.Fprintf(&b, "service %s (%s): %s → new revision of %s, desired %d\n%s", s.Name, s.Role, s.CurrentTaskDefinition,
-			familyOf(s.CurrentTaskDefinition), s.DesiredCount, s.Diff)
+		fmt.Fprintf(&b, "service %s (%s): %s → new revision of %s%s, desired %d\n%s", s.Name, s.Role, s.CurrentTaskDefinition,
+			familyOf(s.CurrentTaskDefinition), fromTemplate(p.Templates, s.Template), s.DesiredCount, s.Diff)
 	}
 	for _, o := range p.Before {
 		fmt.Fprintf(&b, "one-off %s: family %s → %s\n%s", o.Name, o.Family, revisionWord(o.Diff), o.Diff)
@@ -358,7 +416,7 @@ func (p *Plan) Text() string {
 		fmt.Fprintf(&b, "warning: %s\n", w)
 	}
 	if p.NoOp {
-		b.WriteString("nothing to do: every service already runs this image (no revision is registered, no service is rolled)\n")
+		b.WriteString("nothing to do: every service already runs this image and its template's content (no revision is registered, no service is rolled)\n")
 		return b.String()
 	}
 	st := p.Settings
@@ -403,6 +461,14 @@ func (p *Plan) Text() string {
 	fmt.Fprintf(&b, "  %d. on failure: show stopped tasks' reasons, service events and last %d log lines, roll every service back to its current revision (unless ECS's circuit breaker already did) and wait for it\n",
 		n, st.LogLines)
 	return b.String()
+}
+
+// fromTemplate names the template a revision is rendered from, for Text.
+func fromTemplate(templates map[string]string, template string) string {
+	if templates == nil || template == "" {
+		return ""
+	}
+	return " from OpenTofu's template " + shortTD(template)
 }
 
 func (e *Engine) describeServices(ctx context.Context, cluster string, names []string) ([]ecstypes.Service, error) {

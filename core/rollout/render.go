@@ -12,7 +12,28 @@ import (
 // GitSHATag is the task-definition tag key that records the git commit a revision was built from.
 const GitSHATag = "git-sha"
 
-// Change is what a new revision changes in one container; everything else is kept.
+// TemplateTag marks the revisions OpenTofu registers (infra/modules/ecs-task): templates, whose
+// content the pipeline renders releases from, never releases themselves. Render drops it, and the
+// default roll-back target is never a revision that carries it.
+const TemplateTag = "bookme:template"
+
+// IsTemplate reports whether tags mark a template revision (TemplateTag = "true").
+func IsTemplate(tags []ecstypes.Tag) bool { return tagValue(tags, TemplateTag) == "true" }
+
+// GitSHAOf returns the commit recorded in tags ("" when the revision has none).
+func GitSHAOf(tags []ecstypes.Tag) string { return tagValue(tags, GitSHATag) }
+
+func tagValue(tags []ecstypes.Tag, key string) string {
+	for _, t := range tags {
+		if aws.ToString(t.Key) == key {
+			return aws.ToString(t.Value)
+		}
+	}
+	return ""
+}
+
+// Change is what a new revision changes in one container (the release fields); everything else is
+// the source revision's — OpenTofu's template when the deploy names one (Input.Templates).
 type Change struct {
 	// Container is the name of the container whose image changes.
 	Container string `json:"container"`
@@ -55,10 +76,11 @@ func RegisterInputOf(td *ecstypes.TaskDefinition, tags []ecstypes.Tag) *ecs.Regi
 	return in
 }
 
-// Render returns the input that registers a new revision of current with ch applied, and whether it
-// differs from current at all. Same image (and the same environment files and secrets, when given) →
-// changed is false and nothing must be registered. An unknown container name is an error that lists
-// the containers the task definition has.
+// Render returns the input that registers a new revision of current (the source: OpenTofu's template,
+// or the running revision when there is none) with ch applied, and whether it differs from current
+// at all. Same image (and the same environment files and secrets, when given) → changed is false.
+// The template tag is dropped and the commit tag set, so a rendered revision is a release. An unknown
+// container name is an error that lists the containers the task definition has.
 func Render(current *ecstypes.TaskDefinition, tags []ecstypes.Tag, ch Change) (in *ecs.RegisterTaskDefinitionInput, changed bool, err error) {
 	if err := CheckImage(ch.Image); err != nil {
 		return nil, false, err
@@ -90,6 +112,7 @@ func Render(current *ecstypes.TaskDefinition, tags []ecstypes.Tag, ch Change) (i
 		changed = true
 	}
 	in.ContainerDefinitions[idx] = c
+	in.Tags = dropTag(in.Tags, TemplateTag)
 	if ch.GitSHA != "" {
 		in.Tags = setTag(in.Tags, GitSHATag, ch.GitSHA)
 	}
@@ -107,11 +130,24 @@ func ImageOf(td *ecstypes.TaskDefinition, container string) string {
 }
 
 func setTag(tags []ecstypes.Tag, key, value string) []ecstypes.Tag {
-	out := make([]ecstypes.Tag, 0, len(tags)+1)
+	return append(dropTag(tags, key), ecstypes.Tag{Key: aws.String(key), Value: aws.String(value)})
+}
+
+// dropTag returns tags without key (nil when nothing is left).
+func dropTag(tags []ecstypes.Tag, key string) []ecstypes.Tag {
+	var out []ecstypes.Tag
 	for _, t := range tags {
 		if aws.ToString(t.Key) != key {
 			out = append(out, t)
 		}
 	}
-	return append(out, ecstypes.Tag{Key: aws.String(key), Value: aws.String(value)})
+	return out
+}
+
+// SameContent reports whether two revisions run the same thing: every field equal except the tags
+// (a different commit with the same image and the same template is not a change).
+func SameContent(a, b *ecs.RegisterTaskDefinitionInput) bool {
+	ac, bc := *a, *b
+	ac.Tags, bc.Tags = nil, nil
+	return Diff(&ac, &bc) == ""
 }

@@ -127,7 +127,9 @@ type RollbackInput struct {
 	Cluster  string
 	Services []string
 	// To maps a service to the revision (ARN or family:revision) it returns to. A service not in To
-	// returns to the newest ACTIVE revision of its family older than the one it runs.
+	// returns to the previous release: the newest ACTIVE revision of its family, older than the one
+	// it runs, that the pipeline registered (GitSHATag) for another commit — never an OpenTofu
+	// template (TemplateTag, or no commit tag) nor a revision of the commit it runs.
 	To       map[string]string
 	Settings Settings
 }
@@ -183,26 +185,55 @@ func (e *Engine) Rollback(ctx context.Context, p *RollbackPlan) (*RollResult, er
 	return e.rollTo(ctx, p.Cluster, p.Services, p.Settings, false)
 }
 
-// previousRevision returns the newest ACTIVE revision of cur's family that is older than cur.
+// previousRevision returns the previous release's revision of cur's family: the newest ACTIVE
+// revision older than cur that carries a commit (GitSHATag) other than cur's and is not an OpenTofu
+// template (TemplateTag). Templates and revisions of the same commit (a re-rendered release after an
+// infra change) would not undo the release.
 func (e *Engine) previousRevision(ctx context.Context, cur string) (string, error) {
 	family := familyOf(cur)
 	rev, err := strconv.Atoi(cur[strings.LastIndex(cur, ":")+1:])
 	if err != nil {
 		return "", fmt.Errorf("rollout: cannot read the revision of %s", cur)
 	}
-	out, err := e.ECS.ListTaskDefinitions(ctx, &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(family),
-		Status: ecstypes.TaskDefinitionStatusActive, Sort: ecstypes.SortOrderDesc})
+	_, curTags, err := e.describeTaskDefinition(ctx, cur)
 	if err != nil {
-		return "", explain(err, "list revisions of "+family)
+		return "", err
 	}
-	for _, arn := range out.TaskDefinitionArns {
-		if familyOf(arn) != family {
-			continue
+	curSHA := GitSHAOf(curTags)
+	var skipped []string
+	pages := ecs.NewListTaskDefinitionsPaginator(e.ECS, &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(family),
+		Status: ecstypes.TaskDefinitionStatusActive, Sort: ecstypes.SortOrderDesc})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
+		if err != nil {
+			return "", explain(err, "list revisions of "+family)
 		}
-		r, err := strconv.Atoi(arn[strings.LastIndex(arn, ":")+1:])
-		if err == nil && r < rev {
-			return arn, nil
+		for _, arn := range out.TaskDefinitionArns {
+			if familyOf(arn) != family {
+				continue
+			}
+			r, err := strconv.Atoi(arn[strings.LastIndex(arn, ":")+1:])
+			if err != nil || r >= rev {
+				continue
+			}
+			_, tags, err := e.describeTaskDefinition(ctx, arn)
+			if err != nil {
+				return "", err
+			}
+			sha := GitSHAOf(tags)
+			switch {
+			case IsTemplate(tags) || sha == "":
+				skipped = append(skipped, fmt.Sprintf("%d (OpenTofu template)", r))
+			case sha == curSHA:
+				skipped = append(skipped, fmt.Sprintf("%d (same commit %s)", r, sha))
+			default:
+				return arn, nil
+			}
 		}
 	}
-	return "", fmt.Errorf("rollout: %s has no ACTIVE revision older than %d: pass the revision to return to", family, rev)
+	why := ""
+	if len(skipped) > 0 {
+		why = "; skipped " + strings.Join(skipped, ", ")
+	}
+	return "", fmt.Errorf("rollout: %s has no ACTIVE revision older than %d that the pipeline registered for another commit%s: pass the revision to return to (--to service=family:revision)", family, rev, why)
 }

@@ -62,6 +62,63 @@ type Backend struct {
 	TargetGroupARN       string   `json:"target_group_arn" output:"target_group_arn"`
 	ConfigBucket         string   `json:"config_bucket" output:"config_bucket"`
 	EnvFileKey           string   `json:"env_file_key" output:"env_file_key"`
+	// TaskDefinitionTemplates maps a role (TemplateAPI, TemplateWorker, TemplateMigrate,
+	// TemplateShell) to the ARN of OpenTofu's current revision of that family: the template every
+	// release's revisions are rendered from (see Templates).
+	TaskDefinitionTemplates map[string]string `json:"task_definition_templates" output:"task_definition_templates"`
+}
+
+// The keys of the backend output task_definition_templates: one per task-definition family.
+const (
+	TemplateAPI     = "api"
+	TemplateWorker  = "worker"
+	TemplateMigrate = "migrate"
+	TemplateShell   = "shell"
+)
+
+// templateFamilies pairs each template key with the family output it must be a revision of.
+func (b *Backend) templateFamilies() [][2]string {
+	return [][2]string{{TemplateAPI, b.APITaskFamily}, {TemplateWorker, b.WorkerTaskFamily},
+		{TemplateMigrate, b.MigrateTaskFamily}, {TemplateShell, b.ShellTaskFamily}}
+}
+
+// Templates maps each task-definition family to OpenTofu's template revision of it (the form
+// core/rollout's Input.Templates takes).
+func (b *Backend) Templates() map[string]string {
+	out := map[string]string{}
+	for _, kf := range b.templateFamilies() {
+		out[kf[1]] = b.TaskDefinitionTemplates[kf[0]]
+	}
+	return out
+}
+
+// checkTemplates requires one template ARN per family, each a revision of that family.
+func (b *Backend) checkTemplates() error {
+	var bad []string
+	for _, kf := range b.templateFamilies() {
+		arn := b.TaskDefinitionTemplates[kf[0]]
+		switch {
+		case strings.TrimSpace(arn) == "":
+			bad = append(bad, fmt.Sprintf("no %q entry", kf[0]))
+		case revisionFamily(arn) != kf[1]:
+			bad = append(bad, fmt.Sprintf("%q is %s, not a revision of family %s", kf[0], arn, kf[1]))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("stack: backend: malformed output task_definition_templates: %s — apply infra/stacks/backend from this revision, then pass `tofu output -json` again",
+		strings.Join(bad, "; "))
+}
+
+// revisionFamily returns "family" of "arn:…:task-definition/family:7" ("" when there is no revision).
+func revisionFamily(arn string) string {
+	ref := arn[strings.LastIndex(arn, "/")+1:]
+	i := strings.LastIndex(ref, ":")
+	if i < 0 || !strings.Contains(arn, ":task-definition/") {
+		return ""
+	}
+	return ref[:i]
 }
 
 // Frontend holds the outputs of infra/stacks/frontend that the pipeline reads.
@@ -89,6 +146,9 @@ func ParseBackend(data []byte) (*Backend, error) {
 	if err := ParseOutputs("backend", data, &b); err != nil {
 		return nil, err
 	}
+	if err := b.checkTemplates(); err != nil {
+		return nil, err
+	}
 	return &b, nil
 }
 
@@ -108,7 +168,7 @@ type tofuOutput struct {
 }
 
 // ParseOutputs fills dst (a pointer to a struct whose fields carry `output:"name"` tags; string,
-// []string and int fields) from `tofu output -json`. Every tagged output must be present and
+// []string, map[string]string and int fields) from `tofu output -json`. Every tagged output must be present and
 // non-empty unless the tag says ",optional"; the error names all missing or malformed outputs of
 // stackName at once. Outputs not named by a tag are ignored.
 func ParseOutputs(stackName string, data []byte, dst any) error {
@@ -165,6 +225,8 @@ func kindName(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.Slice:
 		return "list of " + t.Elem().Kind().String()
+	case reflect.Map:
+		return "map of " + t.Elem().Kind().String()
 	case reflect.Int:
 		return "number"
 	default:
@@ -184,7 +246,7 @@ func isEmpty(v reflect.Value) bool {
 	switch v.Kind() {
 	case reflect.String:
 		return v.String() == ""
-	case reflect.Slice:
+	case reflect.Slice, reflect.Map:
 		return v.Len() == 0
 	case reflect.Int:
 		return v.Int() == 0

@@ -50,7 +50,7 @@ func TestSummarizeChangePlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.Replace != 4 {
-		t.Errorf("replace = %d, want 4 (the four task definitions get the new image tag): %v", s.Replace, s.Changes)
+		t.Errorf("replace = %d, want 4 (the four task definitions get new cpu units): %v", s.Replace, s.Changes)
 	}
 	// 4 log groups (retention) + 4 execution-role policies (their document reads the log
 	// group's ARN, which is unknown until the log group is updated).

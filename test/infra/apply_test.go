@@ -197,7 +197,7 @@ plan {
 		case stack.StackBackend:
 			_, err = stack.ParseBackend(out)
 			if capture != "" { // a plan with updates and replacements, for core/stack's tests
-				changed := append(append([]string{"plan", "-out=change.tfplan"}, varArgs...), "-var", "image_tag=v2", "-var", "log_retention_days=30")
+				changed := append(append([]string{"plan", "-out=change.tfplan"}, varArgs...), "-var", "api_cpu=512", "-var", "worker_cpu=512", "-var", "log_retention_days=30")
 				tf.Must(t, changed...)
 				writeCapture(t, capture, "backend-plan-change.json", tf.Must(t, "show", "-json", "change.tfplan").Stdout)
 			}

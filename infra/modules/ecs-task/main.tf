@@ -1,6 +1,8 @@
 # One Fargate task definition with a single container, its log group and its two roles.
-# The family is what OpenTofu owns; the pipeline registers later revisions of it (new image
-# digest) and points the services or one-off runs at them.
+# OpenTofu owns the family and the content of its revisions; the revision it registers is a
+# template (tag bookme:template = "true"): the pipeline renders each release's revision from it,
+# replacing only the image (by digest), the env file and the commit tag, and points the services
+# or one-off runs at that.
 
 data "aws_region" "current" {}
 
@@ -64,6 +66,9 @@ resource "aws_ecs_task_definition" "this" {
   execution_role_arn       = aws_iam_role.execution.arn
   task_role_arn            = aws_iam_role.task.arn
   container_definitions    = jsonencode([local.container])
+
+  # Marks the revision as a template: never a release, never a roll-back target (core/rollout).
+  tags = { "bookme:template" = "true" }
 
   runtime_platform {
     operating_system_family = "LINUX"

@@ -4,7 +4,7 @@ output "family" {
 }
 
 output "arn" {
-  description = "ARN of the revision OpenTofu registered (the services start from it)."
+  description = "ARN of OpenTofu's current revision: the template releases are rendered from (the services start from it)."
   value       = aws_ecs_task_definition.this.arn
 }
 

@@ -14,7 +14,7 @@ variable "container_name" {
 }
 
 variable "image" {
-  description = "Image of the first revision. Later revisions are registered by the pipeline with an image digest."
+  description = "Image of the template revision (a placeholder; each release renders its revision with the image by digest)."
   type        = string
 }
 

@@ -4,9 +4,14 @@
 # services.tf, dns.tf.
 
 locals {
-  name         = "${var.project}-${var.environment}"
-  image        = "${var.ecr_repository_url}:${var.image_tag}"
-  env_file_key = coalesce(var.env_file_key, "service-config/api/${var.environment}.env")
+  name = "${var.project}-${var.environment}"
+
+  # The task definitions OpenTofu registers are templates: their content (cpu, memory, command,
+  # stop timeout, environment, secrets, log configuration) is OpenTofu's, their image a fixed
+  # placeholder that is never pushed. The stack does not depend on the commit; each release renders
+  # its own revisions from these templates with the image by digest (core/rollout).
+  template_image = "${var.ecr_repository_url}:opentofu-template"
+  env_file_key   = coalesce(var.env_file_key, "service-config/api/${var.environment}.env")
 
   env_files = [{ bucket = var.config_bucket, key = local.env_file_key }]
   secrets   = { for k in var.app_secret_keys : k => { secret_arn = var.app_secret_arn, json_key = k } }

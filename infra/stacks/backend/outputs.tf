@@ -114,3 +114,13 @@ output "env_file_key" {
   description = "Key of the API/worker env file in config_bucket."
   value       = local.env_file_key
 }
+
+output "task_definition_templates" {
+  description = "OpenTofu's current revision (ARN) of each task-definition family, by role (api, worker, migrate, shell): the templates every release's revisions are rendered from."
+  value = {
+    api     = module.api_task.arn
+    worker  = module.worker_task.arn
+    migrate = module.migrate_task.arn
+    shell   = module.shell_task.arn
+  }
+}

@@ -1,8 +1,10 @@
 # Four task-definition families from one image and one env file: the API (daphne), the Celery
 # worker, the migration (one-off) and the ECS Exec shell (one-off, the only one with Exec rights).
 
-# Every family names its one container the same: the pipeline registers new revisions by replacing
-# the image of that container (core/rollout), for the API, the worker and the one-off tasks alike.
+# These are templates (tag bookme:template = "true", image <repository>:opentofu-template): each
+# release renders its revisions from them, replacing only the image (by digest), the env file and
+# the commit tag (core/rollout). Every family names its one container the same, for the API, the
+# worker and the one-off tasks alike. Output task_definition_templates names the current revisions.
 locals {
   app_container = "app"
 }
@@ -12,7 +14,7 @@ module "api_task" {
 
   family                     = "${local.name}-api"
   container_name             = local.app_container
-  image                      = local.image
+  image                      = local.template_image
   repository_arn             = var.ecr_repository_arn
   command                    = ["daphne", "--bind", "0.0.0.0", "--port", tostring(local.api_port), "core.asgi:application"]
   port                       = local.api_port
@@ -31,7 +33,7 @@ module "worker_task" {
 
   family                     = "${local.name}-worker"
   container_name             = local.app_container
-  image                      = local.image
+  image                      = local.template_image
   repository_arn             = var.ecr_repository_arn
   command                    = ["celery", "--app", "tasks", "worker", "--loglevel", "INFO"]
   cpu                        = var.worker_cpu
@@ -49,7 +51,7 @@ module "migrate_task" {
 
   family                     = "${local.name}-migrate"
   container_name             = local.app_container
-  image                      = local.image
+  image                      = local.template_image
   repository_arn             = var.ecr_repository_arn
   command                    = ["python", "manage.py", "migrate", "--noinput"]
   cpu                        = var.api_cpu
@@ -67,7 +69,7 @@ module "shell_task" {
 
   family                     = "${local.name}-shell"
   container_name             = local.app_container
-  image                      = local.image
+  image                      = local.template_image
   repository_arn             = var.ecr_repository_arn
   command                    = ["sleep", tostring(var.shell_idle_seconds)]
   cpu                        = var.api_cpu

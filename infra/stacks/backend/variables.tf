@@ -53,12 +53,6 @@ variable "db_secret_arn" {
 
 # Settings of this stack.
 
-variable "image_tag" {
-  description = "Image tag of the task definitions' first revisions. Later revisions (by digest) are registered by the pipeline."
-  type        = string
-  default     = "bootstrap"
-}
-
 variable "env_file_key" {
   description = "Key of the API's env file in the config bucket; defaults to service-config/api/<environment>.env."
   type        = string
