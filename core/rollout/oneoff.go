@@ -39,7 +39,10 @@ type OneOffPlan struct {
 	Family string `json:"family"`
 	// Diff is the difference between the family's latest revision and the one the task runs (empty:
 	// the latest revision already matches and is reused).
-	Diff        string            `json:"diff,omitempty"`
+	Diff string `json:"diff,omitempty"`
+	// Template is the revision the new one is rendered from (OpenTofu's template; without
+	// Input.Templates the family's latest revision).
+	Template    string            `json:"template,omitempty"`
 	Command     []string          `json:"command"`
 	Environment map[string]string `json:"environment,omitempty"`
 	// StartedBy is the RunTask startedBy value, OneOffStartedByPrefix + Name.
@@ -95,7 +98,7 @@ func (e *Engine) planOneOffs(ctx context.Context, oo []OneOff, nw TaskNetwork, p
 		if err != nil {
 			return nil, err
 		}
-		op := &OneOffPlan{Name: o.Name, Family: fam.family, Diff: fam.diff, Command: append([]string(nil), o.Command...),
+		op := &OneOffPlan{Name: o.Name, Family: fam.family, Diff: fam.diff, Template: fam.template, Command: append([]string(nil), o.Command...),
 			StartedBy: OneOffStartedByPrefix + o.Name, TaskNetwork: nw, Register: fam.register}
 		if len(o.Environment) > 0 {
 			op.Environment = make(map[string]string, len(o.Environment))

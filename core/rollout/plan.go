@@ -170,8 +170,10 @@ type MigrationPlan struct {
 	// Family is the task-definition family the task runs (the API's, or Migration.Family).
 	Family string `json:"family"`
 	// Diff is shown only for a separate migration family.
-	Diff    string   `json:"diff,omitempty"`
-	Command []string `json:"command"`
+	Diff string `json:"diff,omitempty"`
+	// Template is the revision a separate migration family's new revision is rendered from.
+	Template string   `json:"template,omitempty"`
+	Command  []string `json:"command"`
 	// TaskNetwork is the API service's network configuration.
 	TaskNetwork
 	// Register is the new revision of a separate migration family (nil: the API's new revision is used).
@@ -340,14 +342,14 @@ func (e *Engine) planMigration(ctx context.Context, in Input, nw TaskNetwork, p 
 	if err != nil {
 		return nil, err
 	}
-	mp.Family, mp.Register, mp.Diff, mp.current = fam.family, fam.register, fam.diff, fam.current
+	mp.Family, mp.Register, mp.Diff, mp.current, mp.Template = fam.family, fam.register, fam.diff, fam.current, fam.template
 	return mp, nil
 }
 
 // renderedFamily is a separate task-definition family rendered with the deploy's change.
 type renderedFamily struct {
-	family, diff, current string
-	register              *ecs.RegisterTaskDefinitionInput
+	family, diff, current, template string
+	register                        *ecs.RegisterTaskDefinitionInput
 }
 
 // renderFamily renders the new revision of family with ch from its template (templates; without
@@ -368,7 +370,7 @@ func (e *Engine) renderFamily(ctx context.Context, family string, templates map[
 		return renderedFamily{}, fmt.Errorf("%w (%s)", err, what)
 	}
 	return renderedFamily{family: aws.ToString(td.Family), register: reg, diff: Diff(RegisterInputOf(td, tags), reg),
-		current: aws.ToString(td.TaskDefinitionArn)}, nil
+		current: aws.ToString(td.TaskDefinitionArn), template: aws.ToString(src.TaskDefinitionArn)}, nil
 }
 
 // templateOf returns the revision a release of family is rendered from: OpenTofu's template named in
@@ -407,10 +409,10 @@ func (p *Plan) Text() string {
 			familyOf(s.CurrentTaskDefinition), fromTemplate(p.Templates, s.Template), s.DesiredCount, s.Diff)
 	}
 	for _, o := range p.Before {
-		fmt.Fprintf(&b, "one-off %s: family %s → %s\n%s", o.Name, o.Family, revisionWord(o.Diff), o.Diff)
+		fmt.Fprintf(&b, "one-off %s: family %s → %s%s\n%s", o.Name, o.Family, revisionWord(o.Diff), fromTemplate(p.Templates, o.Template), o.Diff)
 	}
 	if p.Migration != nil && p.Migration.Register != nil {
-		fmt.Fprintf(&b, "migration family %s: → new revision\n%s", p.Migration.Family, p.Migration.Diff)
+		fmt.Fprintf(&b, "migration family %s: → new revision%s\n%s", p.Migration.Family, fromTemplate(p.Templates, p.Migration.Template), p.Migration.Diff)
 	}
 	for _, w := range p.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)

@@ -275,6 +275,12 @@ func TestReleaseWithOneOffsFromTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, want := range []string{"one-off db-bootstrap: family bookme-shell → new revision from OpenTofu's template bookme-shell:1",
+		"migration family bookme-migrate: → new revision from OpenTofu's template bookme-migrate:1"} {
+		if !strings.Contains(p.Text(), want) {
+			t.Errorf("plan lacks %q:\n%s", want, p.Text())
+		}
+	}
 	if _, err := e.engine.Apply(context.Background(), p); err != nil {
 		t.Fatalf("apply: %v\n%s", err, e.out)
 	}
