@@ -17,10 +17,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"bookme-deploy/core/emulator"
+	"bookme-deploy/core/rollout"
 	"bookme-deploy/core/stack"
 	"bookme-deploy/internal/testenv"
 	"bookme-deploy/internal/tofutest"
@@ -195,9 +198,13 @@ plan {
 		case stack.StackBase:
 			base, err = stack.ParseBase(out)
 		case stack.StackBackend:
-			_, err = stack.ParseBackend(out)
+			var backend *stack.Backend
+			backend, err = stack.ParseBackend(out)
+			if err == nil {
+				releaseFromTemplates(t, ctx, cfg, tf, varArgs, base, backend)
+			}
 			if capture != "" { // a plan with updates and replacements, for core/stack's tests
-				changed := append(append([]string{"plan", "-out=change.tfplan"}, varArgs...), "-var", "api_cpu=512", "-var", "worker_cpu=512", "-var", "log_retention_days=30")
+				changed := append(append([]string{"plan", "-out=change.tfplan"}, varArgs...), "-var", "api_cpu=1024", "-var", "worker_cpu=512", "-var", "log_retention_days=30")
 				tf.Must(t, changed...)
 				writeCapture(t, capture, "backend-plan-change.json", tf.Must(t, "show", "-json", "change.tfplan").Stdout)
 			}
@@ -329,3 +336,72 @@ func randomToken(t *testing.T) string {
 }
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }
+
+// releaseFromTemplates plays the boundary with OpenTofu on the applied backend stack: its task
+// definitions are templates (placeholder image, template tag); a release renders its revisions from
+// them and moves the services, after which the stack still plans empty (ignore_changes); an infra
+// change registers new templates only, and the next release's plan shows it.
+func releaseFromTemplates(t *testing.T, ctx context.Context, cfg aws.Config, tf *tofutest.Tofu, varArgs []string, base *stack.Base, b *stack.Backend) {
+	t.Helper()
+	c := ecs.NewFromConfig(cfg)
+	for family, arn := range b.Templates() {
+		td, err := c.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn),
+			Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags}})
+		if err != nil {
+			t.Fatalf("template of %s: %v", family, err)
+		}
+		if img := rollout.ImageOf(td.TaskDefinition, b.APIContainerName); img != base.ECRRepositoryURL+":opentofu-template" || !rollout.IsTemplate(td.Tags) {
+			t.Errorf("template %s: image %s, tags %v", arn, img, td.Tags)
+		}
+	}
+
+	eng := rollout.New(cfg, io.Discard, emulator.RolloutOptions()...)
+	in := rollout.Input{Cluster: b.ClusterName, API: b.APIServiceName, Workers: []string{b.WorkerServiceName},
+		Container: b.APIContainerName, Image: base.ECRRepositoryURL + "@sha256:" + strings.Repeat("ab", 32), GitSHA: "0123abc",
+		Templates: b.Templates(), Migration: rollout.Migration{Skip: true},
+		EnvironmentFiles: []ecstypes.EnvironmentFile{{Type: ecstypes.EnvironmentFileTypeS3,
+			Value: aws.String("arn:aws:s3:::" + b.ConfigBucket + "/" + b.EnvFileKey)}}}
+	p, err := eng.Plan(ctx, in)
+	if err != nil {
+		t.Fatalf("release plan on the applied backend: %v", err)
+	}
+	if p.NoOp || !strings.Contains(p.Services[0].Diff, ":opentofu-template\" → \""+in.Image) {
+		t.Fatalf("first release from the templates:\n%s", p.Text())
+	}
+	revs, err := eng.Register(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range []string{b.APIServiceName, b.WorkerServiceName} {
+		if _, err := c.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(b.ClusterName), Service: aws.String(svc),
+			TaskDefinition: aws.String(revs[svc])}); err != nil {
+			t.Fatalf("move %s to %s: %v", svc, revs[svc], err)
+		}
+	}
+	if r, err := tf.Run(ctx, append([]string{"plan", "-detailed-exitcode"}, varArgs...)...); err != nil || r.ExitCode != 0 {
+		t.Fatalf("backend: the plan after a release is not empty (exit %d): %v\n%s", r.ExitCode, err, r.Stdout)
+	}
+
+	// An infra change: new API templates (api, migrate, shell use api_cpu), the services untouched.
+	tf.Must(t, append(append([]string{"apply", "-auto-approve"}, varArgs...), "-var", "api_cpu=512")...)
+	changed, err := stack.ParseBackend(tf.Must(t, "output", "-json").Stdout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed.TaskDefinitionTemplates["api"] == b.TaskDefinitionTemplates["api"] || changed.TaskDefinitionTemplates["worker"] != b.TaskDefinitionTemplates["worker"] {
+		t.Errorf("templates after the api_cpu change: %v (before %v)", changed.TaskDefinitionTemplates, b.TaskDefinitionTemplates)
+	}
+	in.Templates = changed.Templates()
+	p, err = eng.Plan(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Services[0].Changed || p.Services[1].Changed || !strings.Contains(p.Services[0].Diff, "~ cpu: \"256\" → \"512\"") ||
+		strings.Contains(p.Services[0].Diff, "image") {
+		t.Errorf("release after the infra change (same image):\n%s", p.Text())
+	}
+	svcs, err := c.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(b.ClusterName), Services: []string{b.APIServiceName}})
+	if err != nil || len(svcs.Services) != 1 || aws.ToString(svcs.Services[0].TaskDefinition) != revs[b.APIServiceName] {
+		t.Errorf("tofu apply moved the API service: %v %v", err, svcs)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"bookme-deploy/core/rollout"
 	"bookme-deploy/core/stack"
 )
 
@@ -168,4 +169,37 @@ func TestEnvironmentsAndNoLockFile(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// The backend stack does not depend on the commit: no image tag or commit variable, and the task
+// definitions it registers are templates marked with the tag core/rollout recognises, so a release
+// renders from them and a roll-back never returns to one.
+func TestBackendTaskDefinitionsAreTemplates(t *testing.T) {
+	dir := infraDir(t)
+	src := read(t, filepath.Join(dir, "stacks", "backend", "variables.tf"))
+	for _, m := range variableRE.FindAllStringSubmatch(src, -1) {
+		for _, bad := range []string{"image_tag", "git_sha", "commit", "image"} {
+			if m[1] == bad {
+				t.Errorf("infra/stacks/backend declares variable %q: the stack must not depend on the commit", m[1])
+			}
+		}
+	}
+	task := read(t, filepath.Join(dir, "modules", "ecs-task", "main.tf"))
+	if want := `tags = { "` + rollout.TemplateTag + `" = "true" }`; !strings.Contains(task, want) {
+		t.Errorf("modules/ecs-task/main.tf does not mark its revisions as templates (%s)", want)
+	}
+	main := read(t, filepath.Join(dir, "stacks", "backend", "main.tf"))
+	if !strings.Contains(main, `template_image = "${var.ecr_repository_url}:opentofu-template"`) {
+		t.Error("stacks/backend/main.tf: the template image is not the fixed placeholder <ecr_repository_url>:opentofu-template")
+	}
+	tasks := read(t, filepath.Join(dir, "stacks", "backend", "tasks.tf"))
+	if n := strings.Count(tasks, "image                      = local.template_image"); n != 4 {
+		t.Errorf("stacks/backend/tasks.tf: %d of 4 task definitions use the template image", n)
+	}
+	outputs := read(t, filepath.Join(dir, "stacks", "backend", "outputs.tf"))
+	for _, k := range []string{stack.TemplateAPI, stack.TemplateWorker, stack.TemplateMigrate, stack.TemplateShell} {
+		if !regexp.MustCompile(`(?m)^\s+` + k + `\s+= module\.` + k + `_task\.arn$`).MatchString(outputs) {
+			t.Errorf("output task_definition_templates lacks %s = module.%s_task.arn", k, k)
+		}
+	}
 }
