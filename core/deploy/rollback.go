@@ -54,7 +54,40 @@ func (d *Deployment) migrateAndRoll(ctx context.Context) (string, error) {
 	d.mu.Lock()
 	d.rolledFrom = moved
 	d.mu.Unlock()
+	d.recordRelease(ctx, after)
 	return detail, nil
+}
+
+// recordRelease notes in the record the revisions the services run once rolled (also when the roll
+// was a no-op: the record then still names the release) and the env file they reference.
+func (d *Deployment) recordRelease(ctx context.Context, running map[string]string) {
+	b := d.backend
+	envFile := ""
+	if arn := running[b.APIServiceName]; arn != "" {
+		eng := rollout.New(d.ports.AWS, d.progress(ctx), d.ports.RolloutOptions...)
+		out, err := eng.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn)})
+		if err != nil {
+			d.logf(ctx, "record: the env file of %s could not be read: %v", shortRevision(arn), err)
+		} else {
+			envFile = envFileOf(out.TaskDefinition, b.APIContainerName, b.ConfigBucket)
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.rec == nil {
+		return
+	}
+	if d.rec.TaskDefinitions == nil {
+		d.rec.TaskDefinitions = map[string]string{}
+	}
+	for svc, td := range running {
+		if d.rec.TaskDefinitions[svc] == "" {
+			d.rec.TaskDefinitions[svc] = td
+		}
+	}
+	if envFile != "" {
+		d.rec.EnvFileKey = envFile
+	}
 }
 
 // serviceRevisions are the task definitions the API and worker services run now.

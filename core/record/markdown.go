@@ -19,7 +19,11 @@ func (r *Record) Markdown() string {
 	if !r.Succeeded() {
 		icon = "❌"
 	}
-	fmt.Fprintf(&b, "## %s Deploy %s %s%s\n\n", icon, cell(r.Environment), r.Outcome(), mode)
+	verb := "Deploy"
+	if r.RollbackTo != nil {
+		verb = "Rollback"
+	}
+	fmt.Fprintf(&b, "## %s %s %s %s%s\n\n", icon, verb, cell(r.Environment), r.Outcome(), mode)
 	b.WriteString("| | |\n|---|---|\n")
 	fmt.Fprintf(&b, "| Commit | `%s` |\n", cell(r.GitSHA))
 	fmt.Fprintf(&b, "| By | %s |\n", cell(r.Who))
@@ -45,6 +49,21 @@ func (r *Record) Markdown() string {
 		b.WriteString("\n### Task definitions\n\n")
 		for _, k := range sortedKeys(r.TaskDefinitions) {
 			fmt.Fprintf(&b, "- %s: `%s`\n", cell(k), cell(r.TaskDefinitions[k]))
+		}
+	}
+	if r.EnvFileKey != "" {
+		fmt.Fprintf(&b, "\n### Env file\n\n- `%s`\n", cell(r.EnvFileKey))
+	}
+	if rt := r.RollbackTo; rt != nil {
+		b.WriteString("\n### Roll-back to a release\n\n")
+		fmt.Fprintf(&b, "- served again: commit `%s` (record `%s`)\n", cell(rt.GitSHA), cell(rt.Record))
+		if rt.FromGitSHA != "" || rt.FromRecord != "" {
+			fmt.Fprintf(&b, "- replaced: commit `%s` (record `%s`)\n", cell(rt.FromGitSHA), cell(rt.FromRecord))
+		} else {
+			b.WriteString("- replaced: a live state no record names (changed by hand?)\n")
+		}
+		for _, n := range rt.NotRolledBack {
+			fmt.Fprintf(&b, "- not rolled back: %s\n", cell(n))
 		}
 	}
 	if len(r.PlanHashes) > 0 {

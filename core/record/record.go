@@ -103,14 +103,35 @@ type Record struct {
 	Finished time.Time `json:"finished,omitzero"`
 	// ImageRef is the image deployed, repo@sha256:….
 	ImageRef string `json:"imageRef,omitempty"`
-	// TaskDefinitions maps a family (api, worker, migrate) to the revision ARN registered or kept.
+	// TaskDefinitions maps a service name (and "migration", "oneoff:<name>") to the revision ARN
+	// registered or kept: the revisions the release's services run.
 	TaskDefinitions map[string]string `json:"taskDefinitions,omitempty"`
+	// EnvFileKey is the env file the release's task definitions reference (its key in the config
+	// bucket; a full S3 ARN when it lives elsewhere).
+	EnvFileKey string `json:"envFileKey,omitempty"`
 	// PlanHashes maps a stack (base, backend, frontend) to the SHA-256 of its saved plan.
 	PlanHashes map[string]string `json:"planHashes,omitempty"`
 	Bundle     *Bundle           `json:"bundle,omitempty"`
 	// Rollback says what a failed deploy returned to the previous release, and what it did not.
 	Rollback *Rollback `json:"rollback,omitempty"`
-	Steps    []Step    `json:"steps"`
+	// RollbackTo is set on the record of a release-level roll-back (the `rollback` verb): the release
+	// served again. The record's GitSHA, ImageRef, TaskDefinitions, EnvFileKey and Bundle are that
+	// release's.
+	RollbackTo *RollbackTo `json:"rollbackTo,omitempty"`
+	Steps      []Step      `json:"steps"`
+}
+
+// RollbackTo names the release a release-level roll-back served again, and the one it replaced.
+type RollbackTo struct {
+	// Record is the key of the deploy record of the release served again; GitSHA its commit.
+	Record string `json:"record"`
+	GitSHA string `json:"gitSha"`
+	// FromRecord and FromGitSHA name the release that ran before ("" when the live state matched no
+	// record).
+	FromRecord string `json:"fromRecord,omitempty"`
+	FromGitSHA string `json:"fromGitSha,omitempty"`
+	// NotRolledBack are the parts left as they are, each with why (the database migrations …).
+	NotRolledBack []string `json:"notRolledBack,omitempty"`
 }
 
 // Rollback is the return of a failed deploy to the previous release.
@@ -229,6 +250,45 @@ func (r *Record) Succeeded() bool {
 func (r *Record) Outcome() string {
 	if r.Succeeded() {
 		return "succeeded"
+	}
+	return "failed"
+}
+
+// Release outcomes (ReleaseOutcome), besides "succeeded" and "failed".
+const (
+	OutcomeRolledBack     = "rolled back"
+	OutcomeRefusedByLock  = "refused by lock"
+	outcomeRollbackPrefix = "rollback to "
+)
+
+// ReleaseOutcome is what the run did to the environment, for a release history: "succeeded",
+// "failed", "rolled back" (failed and returned to the previous release), "failed, roll-back
+// incomplete", "refused by lock" (another deploy held the lock), or "rollback to <commit12>" for a
+// release-level roll-back (" failed" appended when it did not complete).
+func (r *Record) ReleaseOutcome() string {
+	if rt := r.RollbackTo; rt != nil {
+		sha := rt.GitSHA
+		if len(sha) > 12 {
+			sha = sha[:12]
+		}
+		if r.Succeeded() {
+			return outcomeRollbackPrefix + sha
+		}
+		return outcomeRollbackPrefix + sha + " failed"
+	}
+	if r.Succeeded() {
+		return "succeeded"
+	}
+	for _, s := range r.Steps {
+		if s.Name == "lock" && s.Status == Failed {
+			return OutcomeRefusedByLock
+		}
+	}
+	if r.Rollback != nil {
+		if r.Rollback.Complete() {
+			return OutcomeRolledBack
+		}
+		return "failed, roll-back incomplete"
 	}
 	return "failed"
 }
