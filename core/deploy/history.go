@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"sort"
 	"strings"
@@ -207,7 +208,7 @@ func History(ctx context.Context, c *s3.Client, configBucket, env string, n int,
 		if n > 0 && len(out) >= n {
 			break
 		}
-		body, err := ReadObject(ctx, c, rf.bucket, rf.key)
+		body, err := readRecord(ctx, c, rf.bucket, rf.key)
 		if err != nil {
 			return nil, fmt.Errorf("history: %w", err)
 		}
@@ -222,6 +223,18 @@ func History(ctx context.Context, c *s3.Client, configBucket, env string, n int,
 		out = append(out, ReleaseOf(rf.bucket, rf.key, rec))
 	}
 	return out, nil
+}
+
+// readRecord reads one record (no response checksum asked for: records are small, SSE-S3 objects).
+func readRecord(ctx context.Context, c *s3.Client, bucket, key string) ([]byte, error) {
+	obj, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, func(o *s3.Options) {
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
+	}
+	defer obj.Body.Close()
+	return io.ReadAll(io.LimitReader(obj.Body, 16<<20))
 }
 
 // HistoryJSON is the history as indented JSON.
