@@ -25,7 +25,9 @@ func td(family string, n int) string {
 	return "arn:aws:ecs:eu-central-1:123456789012:task-definition/" + family + ":" + string(rune('0'+n))
 }
 
-func live(n int) map[string]string { return map[string]string{"api": td("api", n), "worker": td("worker", n)} }
+func live(n int) map[string]string {
+	return map[string]string{"api": td("api", n), "worker": td("worker", n)}
+}
 
 const (
 	shaA = "aaaa000000000000000000000000000000000000"
