@@ -117,6 +117,8 @@ type Release struct {
 	// Outcome is record.ReleaseOutcome: succeeded, failed, rolled back, refused by lock,
 	// rollback to <commit>.
 	Outcome string `json:"outcome"`
+	// OK is true when the run succeeded (every step that ran succeeded).
+	OK bool `json:"ok"`
 	// DryRun marks a rehearsal's record (emulated account).
 	DryRun bool `json:"dryRun,omitempty"`
 	// RollbackTo is set on a release-level roll-back's record.
@@ -135,7 +137,7 @@ type SPARelease struct {
 
 // Succeeded says whether the run ended well (a deploy or a roll-back that succeeded).
 func (r Release) Succeeded() bool {
-	return r.Problem == "" && (r.Outcome == "succeeded" || (r.RollbackTo != nil && !strings.HasSuffix(r.Outcome, " failed")))
+	return r.Problem == "" && r.OK
 }
 
 // Complete says whether the record names every service's revision: a release that can be served
@@ -156,7 +158,7 @@ func (r Release) Name() string { return strings.TrimSuffix(path.Base(r.Key), ".j
 func ReleaseOf(bucket, key string, rec *record.Record) Release {
 	r := Release{Key: key, Bucket: bucket, Environment: rec.Environment, GitSHA: rec.GitSHA, RunID: rec.RunID,
 		Image: rec.ImageRef, EnvFileKey: rec.EnvFileKey, Who: rec.Who, RunURL: rec.RunURL, Started: rec.Started,
-		Finished: rec.Finished, Outcome: rec.ReleaseOutcome(), DryRun: rec.DryRun, RollbackTo: rec.RollbackTo}
+		Finished: rec.Finished, Outcome: rec.ReleaseOutcome(), OK: rec.Succeeded(), DryRun: rec.DryRun, RollbackTo: rec.RollbackTo}
 	if _, d, ok := strings.Cut(rec.ImageRef, "@"); ok {
 		r.ImageDigest = d
 	}

@@ -16,9 +16,9 @@ var svcs = []string{"api", "worker"}
 
 // rel is a release of commit c with service revisions n, ended as outcome.
 func rel(key, c string, n int, outcome string) Release {
-	r := Release{Key: RecordsPrefix + key + ".json", GitSHA: c, Outcome: outcome,
+	ok := outcome == "succeeded" || (strings.HasPrefix(outcome, "rollback to ") && strings.Count(outcome, " ") == 2)
+	return Release{Key: RecordsPrefix + key + ".json", GitSHA: c, Outcome: outcome, OK: ok,
 		TaskDefinitions: map[string]string{"api": td("api", n), "worker": td("worker", n)}}
-	return r
 }
 
 func td(family string, n int) string {
@@ -206,6 +206,11 @@ func TestReleaseOfRecordAndOutcomes(t *testing.T) {
 	}
 	if r := ReleaseOf("cfg", rb.Key(), rb); !r.Succeeded() {
 		t.Errorf("a successful roll-back's release: %+v", r)
+	}
+	refusedRB := *rb
+	refusedRB.Steps = []record.Step{{Name: "lock", Status: pipeline.Failed}}
+	if o := refusedRB.ReleaseOutcome(); o != "rollback to aaaa00000000 refused by lock" {
+		t.Errorf("refused rollback: %q", o)
 	}
 	rb.Add(record.Step{Name: "roll-services", Status: pipeline.Failed})
 	if o := rb.ReleaseOutcome(); o != "rollback to aaaa00000000 failed" {

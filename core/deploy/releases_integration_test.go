@@ -304,7 +304,7 @@ func TestRollbackRefusals(t *testing.T) {
 		t.Errorf("alice's lock: %+v", hl)
 	}
 	h, _ := deploy.History(ctx, r.s3, configB, env, 1)
-	if len(h) != 1 || h[0].Outcome != "rollback to "+deploy.Short(commit)+" failed" {
+	if len(h) != 1 || h[0].Outcome != "rollback to "+deploy.Short(commit)+" refused by lock" || h[0].Succeeded() {
 		t.Errorf("the refused roll-back's record: %+v", h)
 	}
 	if err := held.Release(ctx); err != nil {

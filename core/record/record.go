@@ -264,25 +264,26 @@ const (
 // ReleaseOutcome is what the run did to the environment, for a release history: "succeeded",
 // "failed", "rolled back" (failed and returned to the previous release), "failed, roll-back
 // incomplete", "refused by lock" (another deploy held the lock), or "rollback to <commit12>" for a
-// release-level roll-back (" failed" appended when it did not complete).
+// release-level roll-back (" failed" or " refused by lock" appended when it did not complete).
 func (r *Record) ReleaseOutcome() string {
 	if rt := r.RollbackTo; rt != nil {
 		sha := rt.GitSHA
 		if len(sha) > 12 {
 			sha = sha[:12]
 		}
-		if r.Succeeded() {
+		switch {
+		case r.Succeeded():
 			return outcomeRollbackPrefix + sha
+		case r.refusedByLock():
+			return outcomeRollbackPrefix + sha + " " + OutcomeRefusedByLock
 		}
 		return outcomeRollbackPrefix + sha + " failed"
 	}
 	if r.Succeeded() {
 		return "succeeded"
 	}
-	for _, s := range r.Steps {
-		if s.Name == "lock" && s.Status == Failed {
-			return OutcomeRefusedByLock
-		}
+	if r.refusedByLock() {
+		return OutcomeRefusedByLock
 	}
 	if r.Rollback != nil {
 		if r.Rollback.Complete() {
@@ -291,6 +292,15 @@ func (r *Record) ReleaseOutcome() string {
 		return "failed, roll-back incomplete"
 	}
 	return "failed"
+}
+
+func (r *Record) refusedByLock() bool {
+	for _, s := range r.Steps {
+		if s.Name == "lock" && s.Status == Failed {
+			return true
+		}
+	}
+	return false
 }
 
 // Duration is Finished − Started (0 until Finish).
