@@ -5,8 +5,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"bookme-deploy/core/deploy"
-
 	"dagger/bookme/internal/dagger"
 )
 

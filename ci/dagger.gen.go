@@ -60,16 +60,70 @@ func convertSlice[I any, O any](in []I, f func(I) O) []O {
 }
 
 func (r Bookme) MarshalJSON() ([]byte, error) {
-	var concrete struct{}
+	var concrete struct {
+		Source              *dagger.Directory
+		Env                 string
+		Region              string
+		AwsAccessKeyID      *dagger.Secret
+		AwsSecretAccessKey  *dagger.Secret
+		AwsSessionToken     *dagger.Secret
+		AwsCredentialsFile  *dagger.Secret
+		AwsProfile          string
+		AwsWebIdentityToken *dagger.Secret
+		AwsRoleArn          string
+		StateBucket         string
+		StateEncryption     *dagger.Secret
+		ProviderMirror      *dagger.Directory
+	}
+	concrete.Source = r.Source
+	concrete.Env = r.Env
+	concrete.Region = r.Region
+	concrete.AwsAccessKeyID = r.AwsAccessKeyID
+	concrete.AwsSecretAccessKey = r.AwsSecretAccessKey
+	concrete.AwsSessionToken = r.AwsSessionToken
+	concrete.AwsCredentialsFile = r.AwsCredentialsFile
+	concrete.AwsProfile = r.AwsProfile
+	concrete.AwsWebIdentityToken = r.AwsWebIdentityToken
+	concrete.AwsRoleArn = r.AwsRoleArn
+	concrete.StateBucket = r.StateBucket
+	concrete.StateEncryption = r.StateEncryption
+	concrete.ProviderMirror = r.ProviderMirror
 	return json.Marshal(&concrete)
 }
 
 func (r *Bookme) UnmarshalJSON(bs []byte) error {
-	var concrete struct{}
+	var concrete struct {
+		Source              *dagger.Directory
+		Env                 string
+		Region              string
+		AwsAccessKeyID      *dagger.Secret
+		AwsSecretAccessKey  *dagger.Secret
+		AwsSessionToken     *dagger.Secret
+		AwsCredentialsFile  *dagger.Secret
+		AwsProfile          string
+		AwsWebIdentityToken *dagger.Secret
+		AwsRoleArn          string
+		StateBucket         string
+		StateEncryption     *dagger.Secret
+		ProviderMirror      *dagger.Directory
+	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
 		return err
 	}
+	r.Source = concrete.Source
+	r.Env = concrete.Env
+	r.Region = concrete.Region
+	r.AwsAccessKeyID = concrete.AwsAccessKeyID
+	r.AwsSecretAccessKey = concrete.AwsSecretAccessKey
+	r.AwsSessionToken = concrete.AwsSessionToken
+	r.AwsCredentialsFile = concrete.AwsCredentialsFile
+	r.AwsProfile = concrete.AwsProfile
+	r.AwsWebIdentityToken = concrete.AwsWebIdentityToken
+	r.AwsRoleArn = concrete.AwsRoleArn
+	r.StateBucket = concrete.StateBucket
+	r.StateEncryption = concrete.StateEncryption
+	r.ProviderMirror = concrete.ProviderMirror
 	return nil
 }
 
@@ -198,13 +252,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var source *dagger.Directory
-			if inputArgs["source"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
-				}
-			}
 			var gitSha string
 			if inputArgs["gitSha"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["gitSha"]), &gitSha)
@@ -226,19 +273,12 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platform", err))
 				}
 			}
-			return (*Bookme).BuildApi(&parent, source, gitSha, sourceUrl, platform), nil
+			return (*Bookme).BuildApi(&parent, gitSha, sourceUrl, platform), nil
 		case "BuildClient":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var source *dagger.Directory
-			if inputArgs["source"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
-				}
 			}
 			var apiUrl string
 			if inputArgs["apiUrl"] != nil {
@@ -254,124 +294,19 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg wsUrl", err))
 				}
 			}
-			return (*Bookme).BuildClient(&parent, source, apiUrl, wsUrl), nil
+			return (*Bookme).BuildClient(&parent, apiUrl, wsUrl), nil
 		case "Check":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var source *dagger.Directory
-			if inputArgs["source"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
-				}
-			}
-			return (*Bookme).Check(&parent, ctx, source)
+			return (*Bookme).Check(&parent, ctx)
 		case "Deploy":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var source *dagger.Directory
-			if inputArgs["source"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
-				}
-			}
-			var env string
-			if inputArgs["env"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
-				}
-			}
-			var region string
-			if inputArgs["region"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["region"]), &region)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg region", err))
-				}
-			}
-			var awsAccessKeyId *dagger.Secret
-			if inputArgs["awsAccessKeyId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyId"]), &awsAccessKeyId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyId", err))
-				}
-			}
-			var awsSecretAccessKey *dagger.Secret
-			if inputArgs["awsSecretAccessKey"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
-				}
-			}
-			var awsSessionToken *dagger.Secret
-			if inputArgs["awsSessionToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
-				}
-			}
-			var awsCredentialsFile *dagger.Secret
-			if inputArgs["awsCredentialsFile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsCredentialsFile"]), &awsCredentialsFile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsCredentialsFile", err))
-				}
-			}
-			var awsProfile string
-			if inputArgs["awsProfile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsProfile"]), &awsProfile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsProfile", err))
-				}
-			}
-			var awsWebIdentityToken *dagger.Secret
-			if inputArgs["awsWebIdentityToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsWebIdentityToken"]), &awsWebIdentityToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsWebIdentityToken", err))
-				}
-			}
-			var awsRoleArn string
-			if inputArgs["awsRoleArn"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsRoleArn"]), &awsRoleArn)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsRoleArn", err))
-				}
-			}
-			var stateBucket string
-			if inputArgs["stateBucket"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
-				}
-			}
-			var stateEncryption *dagger.Secret
-			if inputArgs["stateEncryption"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["stateEncryption"]), &stateEncryption)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateEncryption", err))
-				}
-			}
-			var redisAuthToken *dagger.Secret
-			if inputArgs["redisAuthToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisAuthToken", err))
-				}
-			}
-			var providerMirror *dagger.Directory
-			if inputArgs["providerMirror"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["providerMirror"]), &providerMirror)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg providerMirror", err))
-				}
 			}
 			var gitSha string
 			if inputArgs["gitSha"] != nil {
@@ -443,34 +378,20 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stages", err))
 				}
 			}
-			return (*Bookme).Deploy(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, awsWebIdentityToken, awsRoleArn, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, allowDirty, arm64, fullShaTag, sourceUrl, who, runUrl, lockTimeout, planFile, stages)
+			var redisAuthToken *dagger.Secret
+			if inputArgs["redisAuthToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisAuthToken", err))
+				}
+			}
+			return (*Bookme).Deploy(&parent, ctx, gitSha, allowDirty, arm64, fullShaTag, sourceUrl, who, runUrl, lockTimeout, planFile, stages, redisAuthToken)
 		case "DryRun":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var source *dagger.Directory
-			if inputArgs["source"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
-				}
-			}
-			var env string
-			if inputArgs["env"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
-				}
-			}
-			var providerMirror *dagger.Directory
-			if inputArgs["providerMirror"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["providerMirror"]), &providerMirror)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg providerMirror", err))
-				}
-			}
 			var gitSha string
 			if inputArgs["gitSha"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["gitSha"]), &gitSha)
@@ -485,13 +406,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repeat", err))
 				}
 			}
-			var planFile bool
-			if inputArgs["planFile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["planFile"]), &planFile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg planFile", err))
-				}
-			}
 			var redisAuthToken *dagger.Secret
 			if inputArgs["redisAuthToken"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
@@ -499,41 +413,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisAuthToken", err))
 				}
 			}
-			var awsSecretAccessKey *dagger.Secret
-			if inputArgs["awsSecretAccessKey"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
-				}
-			}
-			return (*Bookme).DryRun(&parent, ctx, source, env, providerMirror, gitSha, repeat, planFile, redisAuthToken, awsSecretAccessKey)
+			return (*Bookme).DryRun(&parent, ctx, gitSha, repeat, redisAuthToken)
 		case "DryRunArtifacts":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var source *dagger.Directory
-			if inputArgs["source"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
-				}
-			}
-			var env string
-			if inputArgs["env"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
-				}
-			}
-			var providerMirror *dagger.Directory
-			if inputArgs["providerMirror"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["providerMirror"]), &providerMirror)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg providerMirror", err))
-				}
-			}
 			var gitSha string
 			if inputArgs["gitSha"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["gitSha"]), &gitSha)
@@ -548,13 +434,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repeat", err))
 				}
 			}
-			var planFile bool
-			if inputArgs["planFile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["planFile"]), &planFile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg planFile", err))
-				}
-			}
 			var redisAuthToken *dagger.Secret
 			if inputArgs["redisAuthToken"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
@@ -562,14 +441,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisAuthToken", err))
 				}
 			}
-			var awsSecretAccessKey *dagger.Secret
-			if inputArgs["awsSecretAccessKey"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
-				}
-			}
-			return (*Bookme).DryRunArtifacts(&parent, ctx, source, env, providerMirror, gitSha, repeat, planFile, redisAuthToken, awsSecretAccessKey)
+			return (*Bookme).DryRunArtifacts(&parent, ctx, gitSha, repeat, redisAuthToken)
 		case "Invalidate":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -590,32 +462,102 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg paths", err))
 				}
 			}
-			var region string
-			if inputArgs["region"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["region"]), &region)
+			var dryRun bool
+			if inputArgs["dryRun"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg region", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
 				}
 			}
-			var awsAccessKeyId *dagger.Secret
-			if inputArgs["awsAccessKeyId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyId"]), &awsAccessKeyId)
+			return (*Bookme).Invalidate(&parent, ctx, distributionId, paths, dryRun)
+		case "Plan":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var gitSha string
+			if inputArgs["gitSha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["gitSha"]), &gitSha)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyId", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg gitSha", err))
 				}
 			}
-			var awsSecretAccessKey *dagger.Secret
-			if inputArgs["awsSecretAccessKey"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
+			var fullShaTag bool
+			if inputArgs["fullShaTag"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["fullShaTag"]), &fullShaTag)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg fullShaTag", err))
 				}
 			}
-			var awsSessionToken *dagger.Secret
-			if inputArgs["awsSessionToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
+			var detailedExitcode bool
+			if inputArgs["detailedExitcode"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["detailedExitcode"]), &detailedExitcode)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg detailedExitcode", err))
+				}
+			}
+			var format string
+			if inputArgs["format"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["format"]), &format)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg format", err))
+				}
+			}
+			var redisAuthToken *dagger.Secret
+			if inputArgs["redisAuthToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisAuthToken", err))
+				}
+			}
+			return (*Bookme).Plan(&parent, ctx, gitSha, fullShaTag, detailedExitcode, format, redisAuthToken)
+		case "PublishApi":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var repository string
+			if inputArgs["repository"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["repository"]), &repository)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repository", err))
+				}
+			}
+			var gitSha string
+			if inputArgs["gitSha"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["gitSha"]), &gitSha)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg gitSha", err))
+				}
+			}
+			var allowDirty bool
+			if inputArgs["allowDirty"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["allowDirty"]), &allowDirty)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg allowDirty", err))
+				}
+			}
+			var arm64 bool
+			if inputArgs["arm64"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["arm64"]), &arm64)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg arm64", err))
+				}
+			}
+			var fullShaTag bool
+			if inputArgs["fullShaTag"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["fullShaTag"]), &fullShaTag)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg fullShaTag", err))
+				}
+			}
+			var sourceUrl string
+			if inputArgs["sourceUrl"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["sourceUrl"]), &sourceUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sourceUrl", err))
 				}
 			}
 			var dryRun bool
@@ -625,8 +567,8 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
 				}
 			}
-			return (*Bookme).Invalidate(&parent, ctx, distributionId, paths, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, dryRun)
-		case "Migrate":
+			return (*Bookme).PublishApi(&parent, ctx, repository, gitSha, allowDirty, arm64, fullShaTag, sourceUrl, dryRun)
+		case "Roll":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
@@ -644,6 +586,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				err = json.Unmarshal([]byte(inputArgs["apiService"]), &apiService)
 				if err != nil {
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg apiService", err))
+				}
+			}
+			var workerServices []string
+			if inputArgs["workerServices"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["workerServices"]), &workerServices)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg workerServices", err))
 				}
 			}
 			var container string
@@ -674,39 +623,25 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg migrateFamily", err))
 				}
 			}
+			var skipMigration bool
+			if inputArgs["skipMigration"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["skipMigration"]), &skipMigration)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipMigration", err))
+				}
+			}
+			var migrateOnly bool
+			if inputArgs["migrateOnly"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["migrateOnly"]), &migrateOnly)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg migrateOnly", err))
+				}
+			}
 			var command []string
 			if inputArgs["command"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["command"]), &command)
 				if err != nil {
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg command", err))
-				}
-			}
-			var region string
-			if inputArgs["region"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["region"]), &region)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg region", err))
-				}
-			}
-			var awsAccessKeyId *dagger.Secret
-			if inputArgs["awsAccessKeyId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyId"]), &awsAccessKeyId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyId", err))
-				}
-			}
-			var awsSecretAccessKey *dagger.Secret
-			if inputArgs["awsSecretAccessKey"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
-				}
-			}
-			var awsSessionToken *dagger.Secret
-			if inputArgs["awsSessionToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
 				}
 			}
 			var dryRun bool
@@ -716,8 +651,113 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
 				}
 			}
-			return (*Bookme).Migrate(&parent, ctx, cluster, apiService, container, image, gitSha, migrateFamily, command, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, dryRun)
-		case "Plan":
+			return (*Bookme).Roll(&parent, ctx, cluster, apiService, workerServices, container, image, gitSha, migrateFamily, skipMigration, migrateOnly, command, dryRun)
+		case "Rollback":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var cluster string
+			if inputArgs["cluster"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["cluster"]), &cluster)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cluster", err))
+				}
+			}
+			var services []string
+			if inputArgs["services"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["services"]), &services)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg services", err))
+				}
+			}
+			var to []string
+			if inputArgs["to"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["to"]), &to)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg to", err))
+				}
+			}
+			var dryRun bool
+			if inputArgs["dryRun"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
+				}
+			}
+			return (*Bookme).Rollback(&parent, ctx, cluster, services, to, dryRun)
+		case "Unlock":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var force bool
+			if inputArgs["force"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["force"]), &force)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
+				}
+			}
+			return (*Bookme).Unlock(&parent, ctx, force)
+		case "UploadClient":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var bundle *dagger.Directory
+			if inputArgs["bundle"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bundle"]), &bundle)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bundle", err))
+				}
+			}
+			var bucket string
+			if inputArgs["bucket"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["bucket"]), &bucket)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bucket", err))
+				}
+			}
+			var releaseId string
+			if inputArgs["releaseId"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["releaseId"]), &releaseId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg releaseId", err))
+				}
+			}
+			var keepReleases int
+			if inputArgs["keepReleases"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["keepReleases"]), &keepReleases)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg keepReleases", err))
+				}
+			}
+			var dryRun bool
+			if inputArgs["dryRun"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
+				}
+			}
+			return (*Bookme).UploadClient(&parent, ctx, bundle, bucket, releaseId, keepReleases, dryRun)
+		case "WithProviderMirror":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var dir *dagger.Directory
+			if inputArgs["dir"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dir"]), &dir)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dir", err))
+				}
+			}
+			return (*Bookme).WithProviderMirror(&parent, dir), nil
+		case "":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
@@ -807,455 +847,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateEncryption", err))
 				}
 			}
-			var redisAuthToken *dagger.Secret
-			if inputArgs["redisAuthToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisAuthToken", err))
-				}
-			}
-			var providerMirror *dagger.Directory
-			if inputArgs["providerMirror"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["providerMirror"]), &providerMirror)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg providerMirror", err))
-				}
-			}
-			var gitSha string
-			if inputArgs["gitSha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["gitSha"]), &gitSha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg gitSha", err))
-				}
-			}
-			var fullShaTag bool
-			if inputArgs["fullShaTag"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["fullShaTag"]), &fullShaTag)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg fullShaTag", err))
-				}
-			}
-			var detailedExitcode bool
-			if inputArgs["detailedExitcode"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["detailedExitcode"]), &detailedExitcode)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg detailedExitcode", err))
-				}
-			}
-			var format string
-			if inputArgs["format"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["format"]), &format)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg format", err))
-				}
-			}
-			return (*Bookme).Plan(&parent, ctx, source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, awsWebIdentityToken, awsRoleArn, stateBucket, stateEncryption, redisAuthToken, providerMirror, gitSha, fullShaTag, detailedExitcode, format)
-		case "PublishApi":
-			var parent Bookme
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var source *dagger.Directory
-			if inputArgs["source"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
-				}
-			}
-			var repository string
-			if inputArgs["repository"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["repository"]), &repository)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repository", err))
-				}
-			}
-			var region string
-			if inputArgs["region"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["region"]), &region)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg region", err))
-				}
-			}
-			var awsAccessKeyId *dagger.Secret
-			if inputArgs["awsAccessKeyId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyId"]), &awsAccessKeyId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyId", err))
-				}
-			}
-			var awsSecretAccessKey *dagger.Secret
-			if inputArgs["awsSecretAccessKey"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
-				}
-			}
-			var awsSessionToken *dagger.Secret
-			if inputArgs["awsSessionToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
-				}
-			}
-			var awsCredentialsFile *dagger.Secret
-			if inputArgs["awsCredentialsFile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsCredentialsFile"]), &awsCredentialsFile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsCredentialsFile", err))
-				}
-			}
-			var awsProfile string
-			if inputArgs["awsProfile"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsProfile"]), &awsProfile)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsProfile", err))
-				}
-			}
-			var awsWebIdentityToken *dagger.Secret
-			if inputArgs["awsWebIdentityToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsWebIdentityToken"]), &awsWebIdentityToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsWebIdentityToken", err))
-				}
-			}
-			var awsRoleArn string
-			if inputArgs["awsRoleArn"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsRoleArn"]), &awsRoleArn)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsRoleArn", err))
-				}
-			}
-			var gitSha string
-			if inputArgs["gitSha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["gitSha"]), &gitSha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg gitSha", err))
-				}
-			}
-			var allowDirty bool
-			if inputArgs["allowDirty"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["allowDirty"]), &allowDirty)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg allowDirty", err))
-				}
-			}
-			var arm64 bool
-			if inputArgs["arm64"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["arm64"]), &arm64)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg arm64", err))
-				}
-			}
-			var fullShaTag bool
-			if inputArgs["fullShaTag"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["fullShaTag"]), &fullShaTag)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg fullShaTag", err))
-				}
-			}
-			var sourceUrl string
-			if inputArgs["sourceUrl"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["sourceUrl"]), &sourceUrl)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg sourceUrl", err))
-				}
-			}
-			var dryRun bool
-			if inputArgs["dryRun"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
-				}
-			}
-			return (*Bookme).PublishApi(&parent, ctx, source, repository, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, awsWebIdentityToken, awsRoleArn, gitSha, allowDirty, arm64, fullShaTag, sourceUrl, dryRun)
-		case "Roll":
-			var parent Bookme
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var cluster string
-			if inputArgs["cluster"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["cluster"]), &cluster)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cluster", err))
-				}
-			}
-			var apiService string
-			if inputArgs["apiService"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["apiService"]), &apiService)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg apiService", err))
-				}
-			}
-			var workerServices []string
-			if inputArgs["workerServices"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["workerServices"]), &workerServices)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg workerServices", err))
-				}
-			}
-			var container string
-			if inputArgs["container"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["container"]), &container)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg container", err))
-				}
-			}
-			var image string
-			if inputArgs["image"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
-				}
-			}
-			var gitSha string
-			if inputArgs["gitSha"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["gitSha"]), &gitSha)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg gitSha", err))
-				}
-			}
-			var migrateFamily string
-			if inputArgs["migrateFamily"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["migrateFamily"]), &migrateFamily)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg migrateFamily", err))
-				}
-			}
-			var skipMigration bool
-			if inputArgs["skipMigration"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["skipMigration"]), &skipMigration)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg skipMigration", err))
-				}
-			}
-			var region string
-			if inputArgs["region"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["region"]), &region)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg region", err))
-				}
-			}
-			var awsAccessKeyId *dagger.Secret
-			if inputArgs["awsAccessKeyId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyId"]), &awsAccessKeyId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyId", err))
-				}
-			}
-			var awsSecretAccessKey *dagger.Secret
-			if inputArgs["awsSecretAccessKey"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
-				}
-			}
-			var awsSessionToken *dagger.Secret
-			if inputArgs["awsSessionToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
-				}
-			}
-			var dryRun bool
-			if inputArgs["dryRun"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
-				}
-			}
-			return (*Bookme).Roll(&parent, ctx, cluster, apiService, workerServices, container, image, gitSha, migrateFamily, skipMigration, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, dryRun)
-		case "Rollback":
-			var parent Bookme
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var cluster string
-			if inputArgs["cluster"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["cluster"]), &cluster)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cluster", err))
-				}
-			}
-			var services []string
-			if inputArgs["services"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["services"]), &services)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg services", err))
-				}
-			}
-			var to []string
-			if inputArgs["to"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["to"]), &to)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg to", err))
-				}
-			}
-			var region string
-			if inputArgs["region"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["region"]), &region)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg region", err))
-				}
-			}
-			var awsAccessKeyId *dagger.Secret
-			if inputArgs["awsAccessKeyId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyId"]), &awsAccessKeyId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyId", err))
-				}
-			}
-			var awsSecretAccessKey *dagger.Secret
-			if inputArgs["awsSecretAccessKey"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
-				}
-			}
-			var awsSessionToken *dagger.Secret
-			if inputArgs["awsSessionToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
-				}
-			}
-			var dryRun bool
-			if inputArgs["dryRun"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
-				}
-			}
-			return (*Bookme).Rollback(&parent, ctx, cluster, services, to, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, dryRun)
-		case "Unlock":
-			var parent Bookme
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var env string
-			if inputArgs["env"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
-				}
-			}
-			var stateBucket string
-			if inputArgs["stateBucket"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
-				}
-			}
-			var region string
-			if inputArgs["region"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["region"]), &region)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg region", err))
-				}
-			}
-			var awsAccessKeyId *dagger.Secret
-			if inputArgs["awsAccessKeyId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyId"]), &awsAccessKeyId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyId", err))
-				}
-			}
-			var awsSecretAccessKey *dagger.Secret
-			if inputArgs["awsSecretAccessKey"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
-				}
-			}
-			var awsSessionToken *dagger.Secret
-			if inputArgs["awsSessionToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
-				}
-			}
-			var force bool
-			if inputArgs["force"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["force"]), &force)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
-				}
-			}
-			return (*Bookme).Unlock(&parent, ctx, env, stateBucket, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, force)
-		case "UploadClient":
-			var parent Bookme
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var bundle *dagger.Directory
-			if inputArgs["bundle"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bundle"]), &bundle)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bundle", err))
-				}
-			}
-			var bucket string
-			if inputArgs["bucket"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bucket"]), &bucket)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bucket", err))
-				}
-			}
-			var region string
-			if inputArgs["region"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["region"]), &region)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg region", err))
-				}
-			}
-			var awsAccessKeyId *dagger.Secret
-			if inputArgs["awsAccessKeyId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyId"]), &awsAccessKeyId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyId", err))
-				}
-			}
-			var awsSecretAccessKey *dagger.Secret
-			if inputArgs["awsSecretAccessKey"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
-				}
-			}
-			var awsSessionToken *dagger.Secret
-			if inputArgs["awsSessionToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
-				}
-			}
-			var releaseId string
-			if inputArgs["releaseId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["releaseId"]), &releaseId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg releaseId", err))
-				}
-			}
-			var keepReleases int
-			if inputArgs["keepReleases"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["keepReleases"]), &keepReleases)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg keepReleases", err))
-				}
-			}
-			var dryRun bool
-			if inputArgs["dryRun"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
-				}
-			}
-			return (*Bookme).UploadClient(&parent, ctx, bundle, bucket, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, releaseId, keepReleases, dryRun)
+			return New(source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, awsWebIdentityToken, awsRoleArn, stateBucket, stateEncryption), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}
