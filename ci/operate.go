@@ -14,6 +14,7 @@ import (
 )
 
 // The operator verbs: one stage each, on names given explicitly (from `tofu output`), --dry-run.
+
 // PublishApi builds the API image for a commit and pushes it to ECR by digest — or, when the commit's
 // tag is already there, reuses it and pushes nothing. Returns repo@sha256:….
 // +cache="never"
