@@ -21,7 +21,7 @@ func (m *Bookme) Check(
 		WithMountedCache("/root/.cache/go-build", dag.CacheVolume("bookme-gobuild")).
 		WithEnvVariable("CGO_ENABLED", "0").
 		WithDirectory("/src", source, dagger.ContainerWithDirectoryOpts{
-			Include: []string{"go.mod", "go.sum", "core/**", "internal/**", "cmd/**", "test/**", "ci/*.go", "service-config/**", "infra/**", ".github/**", "docs/**", "README.md", "dagger.json", "examples/bookme/api/Dockerfile"},
+			Include: []string{"go.mod", "go.sum", "core/**", "internal/**", "cmd/**", "test/**", "ci/*.go", "ci/go.mod", "service-config/**", "infra/**", ".github/**", "docs/**", "README.md", "dagger.json", "examples/bookme/api/Dockerfile"},
 		}).
 		WithWorkdir("/src").
 		WithExec([]string{"go", "vet", "./..."}).
