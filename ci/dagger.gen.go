@@ -442,34 +442,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Bookme).DryRunArtifacts(&parent, ctx, gitSha, repeat, redisAuthToken)
-		case "Invalidate":
+		case "History":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var distributionId string
-			if inputArgs["distributionId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["distributionId"]), &distributionId)
+			var last int
+			if inputArgs["last"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["last"]), &last)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg distributionId", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg last", err))
 				}
 			}
-			var paths []string
-			if inputArgs["paths"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["paths"]), &paths)
+			var format string
+			if inputArgs["format"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["format"]), &format)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg paths", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg format", err))
 				}
 			}
-			var dryRun bool
-			if inputArgs["dryRun"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
-				}
-			}
-			return (*Bookme).Invalidate(&parent, ctx, distributionId, paths, dryRun)
+			return (*Bookme).History(&parent, ctx, last, format)
 		case "Plan":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -658,25 +651,18 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var cluster string
-			if inputArgs["cluster"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["cluster"]), &cluster)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cluster", err))
-				}
-			}
-			var services []string
-			if inputArgs["services"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["services"]), &services)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg services", err))
-				}
-			}
-			var to []string
+			var to string
 			if inputArgs["to"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["to"]), &to)
 				if err != nil {
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg to", err))
+				}
+			}
+			var who string
+			if inputArgs["who"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["who"]), &who)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg who", err))
 				}
 			}
 			var dryRun bool
@@ -686,7 +672,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
 				}
 			}
-			return (*Bookme).Rollback(&parent, ctx, cluster, services, to, dryRun)
+			return (*Bookme).Rollback(&parent, ctx, to, who, dryRun)
+		case "Status":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*Bookme).Status(&parent, ctx)
 		case "Unlock":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -701,48 +694,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Bookme).Unlock(&parent, ctx, force)
-		case "UploadClient":
-			var parent Bookme
-			err = json.Unmarshal(parentJSON, &parent)
-			if err != nil {
-				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
-			}
-			var bundle *dagger.Directory
-			if inputArgs["bundle"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bundle"]), &bundle)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bundle", err))
-				}
-			}
-			var bucket string
-			if inputArgs["bucket"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["bucket"]), &bucket)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg bucket", err))
-				}
-			}
-			var releaseId string
-			if inputArgs["releaseId"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["releaseId"]), &releaseId)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg releaseId", err))
-				}
-			}
-			var keepReleases int
-			if inputArgs["keepReleases"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["keepReleases"]), &keepReleases)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg keepReleases", err))
-				}
-			}
-			var dryRun bool
-			if inputArgs["dryRun"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
-				}
-			}
-			return (*Bookme).UploadClient(&parent, ctx, bundle, bucket, releaseId, keepReleases, dryRun)
 		case "WithProviderMirror":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)

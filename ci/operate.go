@@ -7,10 +7,7 @@ import (
 
 	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
-	"bookme-deploy/core/release"
 	"bookme-deploy/core/rollout"
-
-	"dagger/bookme/internal/dagger"
 )
 
 // The operator verbs: one stage each, on names given explicitly (from `tofu output`), --dry-run.
@@ -63,57 +60,6 @@ func (m *Bookme) PublishApi(
 	return ref, err
 }
 
-// UploadClient releases a built SPA bundle to its S3 bucket: by content, immutable hashed assets,
-// HTML last, stale files pruned after the previous releases.
-// +cache="never"
-func (m *Bookme) UploadClient(
-	ctx context.Context,
-	// The built bundle (e.g. from build-client).
-	bundle *dagger.Directory,
-	// The client bucket (frontend output client_bucket).
-	bucket string,
-	// Release id recorded in the bucket's release manifest (e.g. the git SHA).
-	// +default="manual"
-	releaseId string,
-	// How many previous releases' assets to keep.
-	// +default=2
-	keepReleases int,
-	// Print the plan; write nothing.
-	// +optional
-	dryRun bool,
-) (string, error) {
-	a, err := m.connect(ctx, awsconf.Options{})
-	if err != nil {
-		return "", err
-	}
-	dir, err := exportDir(ctx, bundle, "upload-")
-	if err != nil {
-		return "", err
-	}
-	return deploy.UploadClient(ctx, release.Input{Client: a.s3, Bucket: bucket, Dir: dir, ReleaseID: releaseId,
-		KeepReleases: keepReleases, Progress: os.Stderr}, dryRun)
-}
-
-// Invalidate invalidates paths of a CloudFront distribution (collapsed to /* above the threshold)
-// and waits for completion.
-// +cache="never"
-func (m *Bookme) Invalidate(
-	ctx context.Context,
-	// The distribution (frontend output distribution_id).
-	distributionId string,
-	// Bundle-relative paths that changed, e.g. index.html (upload-client prints them).
-	paths []string,
-	// Print the paths only.
-	// +optional
-	dryRun bool,
-) (string, error) {
-	a, err := m.connect(ctx, awsconf.Options{})
-	if err != nil {
-		return "", err
-	}
-	return deploy.Invalidate(ctx, a.cfg, distributionId, paths, deploy.Timeouts{}, dryRun, os.Stderr)
-}
-
 // Roll registers new task-definition revisions (image by digest, nothing else changed), runs the
 // migration task first, then rolls the API and worker services, rolling every one back on failure.
 // With --migrate-only it runs only the migration (gating on its exit code); no service is touched.
@@ -164,26 +110,73 @@ func (m *Bookme) Roll(
 	return deploy.Roll(ctx, eng, in, dryRun)
 }
 
-// Rollback returns services to their previous task-definition revision (or the given ones) and waits.
+// Rollback returns the environment to a previous release (default: the previous successful one from
+// the deploy records): the services to its task-definition revisions (image and env file by
+// reference) and the SPA to its entry points, under the deploy lock, with a record. Migrations are
+// never reversed.
 // +cache="never"
 func (m *Bookme) Rollback(
 	ctx context.Context,
-	// ECS cluster.
-	cluster string,
-	// Services to roll back.
-	services []string,
-	// Target revisions as service=family:revision; a service not named returns to the revision before its current one.
+	// The release: a commit prefix or a record key (see history); default: the previous successful one.
 	// +optional
-	to []string,
+	to string,
+	// Who rolls back (recorded in the lock and the record); default: "local".
+	// +optional
+	who string,
 	// Print the plan only.
 	// +optional
 	dryRun bool,
 ) (string, error) {
-	eng, err := m.ecs(ctx)
+	p, s, err := m.site(ctx)
 	if err != nil {
 		return "", err
 	}
-	return deploy.Rollback(ctx, eng, cluster, services, to, dryRun)
+	return deploy.RollbackRelease(ctx, p, s, to, deploy.RollbackOptions{Who: deploy.Who(who)}, dryRun)
+}
+
+// History lists the environment's last releases from the deploy records: commit, image digest,
+// task-definition revisions, env file, SPA release, who, when and the outcome.
+// +cache="never"
+func (m *Bookme) History(
+	ctx context.Context,
+	// How many releases, newest first.
+	// +default=10
+	last int,
+	// text or json.
+	// +default="text"
+	format string,
+) (string, error) {
+	p, s, err := m.site(ctx)
+	if err != nil {
+		return "", err
+	}
+	return deploy.ShowHistory(ctx, p, s, last, format)
+}
+
+// Status says which release runs in the environment: the services' revisions, the SPA release
+// served and the env file, matched to the deploy records.
+// +cache="never"
+func (m *Bookme) Status(ctx context.Context) (string, error) {
+	p, s, err := m.site(ctx)
+	if err != nil {
+		return "", err
+	}
+	return deploy.ShowStatus(ctx, p, s)
+}
+
+// site reads where the environment's release lives (the stacks' outputs).
+func (m *Bookme) site(ctx context.Context) (deploy.Ports, deploy.Site, error) {
+	a, err := m.connect(ctx, awsconf.Options{})
+	if err != nil {
+		return deploy.Ports{}, deploy.Site{}, err
+	}
+	bucket, err := m.stateBucket(ctx, a)
+	if err != nil {
+		return deploy.Ports{}, deploy.Site{}, err
+	}
+	t := m.tofu(a, deploy.Config{Env: m.Env, StateBucket: bucket, RunID: deploy.NewRunID()}, nil)
+	s, err := deploy.ReadSite(ctx, t, m.Env, bucket)
+	return deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: t, Out: os.Stderr}, s, err
 }
 
 // Unlock shows who holds the environment's deploy lock (deploy/<env>/lock.json in the state
