@@ -192,7 +192,7 @@ func (m *Bookme) emulatedECR(ctx context.Context, a *access, gitSHA string) (*em
 	if err != nil {
 		return nil, err
 	}
-	spec, err := emulator.Registry(creds)
+	spec, err := rehearsal.Registry(creds)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +217,7 @@ func (e *emulatedImages) Push(ctx context.Context, plan *registry.PublishPlan, c
 	if err != nil {
 		return "", err
 	}
-	return digest, emulator.RecordPush(ctx, e.ecr, e.endpoint, plan, digest, creds, e.layout)
+	return digest, rehearsal.RecordPush(ctx, e.ecr, e.endpoint, plan, digest, creds, e.layout)
 }
 
 // start runs a stand-in service (a fresh one per run: BOOKME_RUN busts the cache).

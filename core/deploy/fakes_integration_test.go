@@ -256,7 +256,7 @@ func (f *fakeTofu) Outputs(_ context.Context, stackName string) ([]byte, error) 
 }
 
 // fakeImages pushes a small random image to an in-process registry and records the push in moto's
-// ECR (emulator.RecordPush, as the dry-run does), so the next plan of the commit reuses it.
+// ECR (rehearsal.RecordPush, as the dry-run does), so the next plan of the commit reuses it.
 type fakeImages struct {
 	registry *testenv.Registry
 	ecr      *ecr.Client
@@ -283,7 +283,7 @@ func (f *fakeImages) Push(ctx context.Context, plan *registry.PublishPlan, creds
 	if err != nil {
 		return "", err
 	}
-	if err := emulator.RecordPush(ctx, f.ecr, f.registry.Host, plan, d.String(), creds, ""); err != nil {
+	if err := rehearsal.RecordPush(ctx, f.ecr, f.registry.Host, plan, d.String(), creds, ""); err != nil {
 		return "", err
 	}
 	f.mu.Lock()

@@ -19,7 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"bookme-deploy/core/deploy"
-	"bookme-deploy/core/emulator"
+	"bookme-deploy/core/emulator/rehearsal"
 	"bookme-deploy/core/registry"
 	"bookme-deploy/internal/testenv"
 )
@@ -57,7 +57,7 @@ func (f *indexImages) Push(ctx context.Context, plan *registry.PublishPlan, cred
 		return "", err
 	}
 	f.pushes++
-	return d.String(), emulator.RecordPush(ctx, f.ecr, f.reg.Host, plan, d.String(), creds, "")
+	return d.String(), rehearsal.RecordPush(ctx, f.ecr, f.reg.Host, plan, d.String(), creds, "")
 }
 
 func TestMultiArchPublishIsOneIndexReusedByDigest(t *testing.T) {

@@ -1,7 +1,5 @@
 package emulator
 
-import "bookme-deploy/core/registry"
-
 // Service is a container the rehearsal runs as a service, described without an engine: the shell
 // builds it (files, secret files, environment, exposed port, entrypoint arguments).
 type Service struct {
@@ -37,17 +35,4 @@ func Moto(certs *TLS) Service {
 		Files:       map[string]string{"/certs/cert.pem": string(certs.CertPEM), "/opt/bookme/moto-patch/sitecustomize.py": MotoPatch},
 		SecretFiles: map[string]string{"/certs/key.pem": string(certs.KeyPEM)},
 		Env:         env, Args: []string{"-c", "/certs/cert.pem", "-k", "/certs/key.pem"}}
-}
-
-// Registry is the registry standing in for ECR's storage, refusing pushes without the credentials
-// moto's GetAuthorizationToken hands out.
-func Registry(creds *registry.Credentials) (Service, error) {
-	htpasswd, err := Htpasswd(creds)
-	if err != nil {
-		return Service{}, err
-	}
-	return Service{Image: RegistryImage, Port: 5001,
-		SecretFiles: map[string]string{"/auth/htpasswd": htpasswd},
-		Env: map[string]string{"REGISTRY_AUTH": "htpasswd", "REGISTRY_AUTH_HTPASSWD_REALM": "bookme-dry-run",
-			"REGISTRY_AUTH_HTPASSWD_PATH": "/auth/htpasswd", "REGISTRY_HTTP_ADDR": ":5001"}}, nil
 }

@@ -1,4 +1,4 @@
-package emulator
+package rehearsal
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"golang.org/x/crypto/bcrypt"
 
+	"bookme-deploy/core/emulator"
 	"bookme-deploy/core/registry"
 )
 
@@ -74,4 +75,17 @@ func Htpasswd(creds *registry.Credentials) (string, error) {
 		return "", err
 	}
 	return creds.Username + ":" + string(hash) + "\n", nil
+}
+
+// Registry is the registry standing in for ECR's storage, refusing pushes without the credentials
+// moto's GetAuthorizationToken hands out.
+func Registry(creds *registry.Credentials) (emulator.Service, error) {
+	htpasswd, err := Htpasswd(creds)
+	if err != nil {
+		return emulator.Service{}, err
+	}
+	return emulator.Service{Image: emulator.RegistryImage, Port: 5001,
+		SecretFiles: map[string]string{"/auth/htpasswd": htpasswd},
+		Env: map[string]string{"REGISTRY_AUTH": "htpasswd", "REGISTRY_AUTH_HTPASSWD_REALM": "bookme-dry-run",
+			"REGISTRY_AUTH_HTPASSWD_PATH": "/auth/htpasswd", "REGISTRY_HTTP_ADDR": ":5001"}}, nil
 }
