@@ -195,11 +195,16 @@ func (d *Deployment) restoreSPA(ctx context.Context, cut *spaCut) (*record.SPARo
 	return sp, nil, err
 }
 
-// invalidatePaths invalidates paths and waits for CloudFront; it returns one line.
+// invalidatePaths invalidates paths and waits for CloudFront; it returns one line ("" when nothing
+// needed invalidating). why tells the caller reference of a second invalidation in one run apart.
 func (d *Deployment) invalidatePaths(ctx context.Context, paths []string, why string) (string, error) {
 	cf := cloudfront.NewFromConfig(d.ports.AWS)
+	ref := d.cfg.GitSHA + "-" + d.cfg.RunID
+	if why != "" {
+		ref += "-" + why
+	}
 	plan, err := cdn.PlanInvalidation(ctx, cdn.Input{Client: cf, DistributionID: d.frontend.DistributionID,
-		ChangedPaths: paths, CallerReference: d.cfg.GitSHA + "-" + d.cfg.RunID + "-" + why, Progress: d.progress(ctx)})
+		ChangedPaths: paths, CallerReference: ref, Progress: d.progress(ctx)})
 	if err != nil {
 		return "", err
 	}
