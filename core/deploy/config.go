@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"bookme-deploy/core/planfile"
+	"bookme-deploy/core/release"
 	"bookme-deploy/core/rollout"
 )
 
@@ -38,6 +39,16 @@ type Config struct {
 	Layout Layout
 	// Timeouts of the waits; zero values take the defaults.
 	Timeouts Timeouts
+	// KeepReleases is how many previous successful releases keep their env file beside the current
+	// one (and any a service references); 0 takes the SPA's default (core/release.DefaultKeepReleases).
+	KeepReleases int
+}
+
+func (c Config) keepReleases() int {
+	if c.KeepReleases > 0 {
+		return c.KeepReleases
+	}
+	return release.DefaultKeepReleases
 }
 
 // Layout is where the deployed app lives in the repository.

@@ -266,10 +266,17 @@ func TestFirstDeploy(t *testing.T) {
 	if v := r.tofu.vars[stack.StackBackend]; v["image_tag"] != nil || v["env_file_key"] != envfile.ObjectKey(env) {
 		t.Errorf("backend variables %v", v)
 	}
-	if _, err := r.head(configB, envfile.ObjectKey(env)); err != nil {
-		t.Errorf("env file s3://%s/%s: %v", configB, envfile.ObjectKey(env), err)
+	envKey := d.EnvFileKey()
+	if !envfile.IsReleaseKey(env, envKey) {
+		t.Errorf("the release's env file %q is not content-addressed", envKey)
 	}
-	envBody, err := deploy.ReadObject(ctx, r.s3, configB, envfile.ObjectKey(env))
+	if _, err := r.head(configB, envKey); err != nil {
+		t.Errorf("env file s3://%s/%s: %v", configB, envKey, err)
+	}
+	if _, err := r.head(configB, envfile.ObjectKey(env)); err == nil {
+		t.Errorf("the fixed key s3://%s/%s was written", configB, envfile.ObjectKey(env))
+	}
+	envBody, err := deploy.ReadObject(ctx, r.s3, configB, envKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,6 +319,9 @@ func TestFirstDeploy(t *testing.T) {
 	}
 	if len(rec.TaskDefinitions) == 0 {
 		t.Error("record names no task-definition revision")
+	}
+	if rec.EnvFileKey != envKey {
+		t.Errorf("record names env file %q, want %q", rec.EnvFileKey, envKey)
 	}
 	if n := r.invalidations(t); n != 1 {
 		t.Errorf("%d invalidations, want 1", n)

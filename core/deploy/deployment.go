@@ -33,6 +33,8 @@ type Deployment struct {
 	image    string
 	// dbAppUser is the application's database role (the env file's POSTGRES_USER).
 	dbAppUser string
+	// envFileKey is the release's env file (content-addressed key in the config bucket).
+	envFileKey string
 	// bundle is the local directory of the built client bundle.
 	bundle string
 	// pendingPaths are the release's changed paths, for the invalidation.
@@ -84,6 +86,7 @@ type Stats struct {
 	ObjectsUploaded    int   `json:"objectsUploaded"`
 	BytesUploaded      int64 `json:"bytesUploaded"`
 	ObjectsDeleted     int   `json:"objectsDeleted"`
+	EnvFilesDeleted    int   `json:"envFilesDeleted"`
 	Invalidations      int   `json:"invalidations"`
 	TofuResourceChange int   `json:"tofuResourceChanges"`
 }
@@ -92,13 +95,13 @@ type Stats struct {
 // apart: TofuResourceChange).
 func (s Stats) NoOp() bool {
 	return !s.ImagePushed && !s.EnvFileUploaded && s.Registered == 0 && s.ObjectsUploaded == 0 &&
-		s.ObjectsDeleted == 0 && s.Invalidations == 0
+		s.ObjectsDeleted == 0 && s.EnvFilesDeleted == 0 && s.Invalidations == 0
 }
 
 // Text is one line for people.
 func (s Stats) Text() string {
-	return fmt.Sprintf("image pushed: %v · env file uploaded: %v · task definitions registered: %d · objects uploaded: %d (%d bytes) · deleted: %d · invalidations: %d · tofu resource changes: %d",
-		s.ImagePushed, s.EnvFileUploaded, s.Registered, s.ObjectsUploaded, s.BytesUploaded, s.ObjectsDeleted, s.Invalidations, s.TofuResourceChange)
+	return fmt.Sprintf("image pushed: %v · env file uploaded: %v · task definitions registered: %d · objects uploaded: %d (%d bytes) · deleted: %d · env files deleted: %d · invalidations: %d · tofu resource changes: %d",
+		s.ImagePushed, s.EnvFileUploaded, s.Registered, s.ObjectsUploaded, s.BytesUploaded, s.ObjectsDeleted, s.EnvFilesDeleted, s.Invalidations, s.TofuResourceChange)
 }
 
 // Stats is what this deployment changed so far.

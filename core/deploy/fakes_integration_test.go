@@ -354,10 +354,17 @@ func (f *fakeClient) count() int {
 	return f.builds
 }
 
-// repoSource reads the repository's own files (service-config/api, the API's Dockerfile).
-type repoSource struct{ root string }
+// repoSource reads the repository's own files (service-config/api, the API's Dockerfile); files,
+// when set, replaces some of them (another release's deploy inputs).
+type repoSource struct {
+	root  string
+	files map[string][]byte
+}
 
 func (s repoSource) ReadFile(_ context.Context, p string) ([]byte, error) {
+	if b, ok := s.files[p]; ok {
+		return b, nil
+	}
 	return os.ReadFile(filepath.Join(s.root, filepath.FromSlash(p)))
 }
 

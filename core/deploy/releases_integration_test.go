@@ -66,10 +66,15 @@ func (r *rig) releaseState(t *testing.T) releaseState {
 func TestHistoryStatusAndRollbackToThePreviousRelease(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
-	mustDeploy(t, r.deployment(t, nil))
+	first := r.deployment(t, nil)
+	mustDeploy(t, first)
 	a := r.releaseState(t)
 	mustDeploy(t, r.nextRelease(t))
 	b := r.releaseState(t)
+	envKey := first.EnvFileKey() // the same inputs: both releases read the same env file
+	if !envfile.IsReleaseKey(env, envKey) {
+		t.Fatalf("release env file %q is not content-addressed", envKey)
+	}
 	if string(a.index) == string(b.index) || a.spa.Digest == b.spa.Digest || a.image == b.image {
 		t.Fatal("the two releases do not differ")
 	}
@@ -90,7 +95,7 @@ func TestHistoryStatusAndRollbackToThePreviousRelease(t *testing.T) {
 	for i, want := range []releaseState{b, a} {
 		got := h[i]
 		if got.Outcome != "succeeded" || got.ImageDigest != want.image || got.SPA == nil || got.SPA.Digest != want.spa.Digest ||
-			got.SPA.Entry == "" || got.EnvFileKey != envfile.ObjectKey(env) || got.Who != "it-test" {
+			got.SPA.Entry == "" || got.EnvFileKey != envKey || got.Who != "it-test" {
 			t.Errorf("history[%d] = %+v (SPA %+v), want image %s bundle %s", i, got, got.SPA, want.image, want.spa.Digest)
 		}
 		for _, svc := range []string{apiSvc, workerSvc} {
@@ -123,7 +128,7 @@ func TestHistoryStatusAndRollbackToThePreviousRelease(t *testing.T) {
 		t.Fatalf("status %+v\n%s", st, st.Text())
 	}
 	for _, s := range st.Services {
-		if s.EnvFile != envfile.ObjectKey(env) || s.Record != h[0].Key || s.State != "ACTIVE" {
+		if s.EnvFile != envKey || s.Record != h[0].Key || s.State != "ACTIVE" {
 			t.Errorf("status of %s: %+v", s.Service, s)
 		}
 	}

@@ -22,11 +22,14 @@ func (d *Deployment) rolloutStage(ctx context.Context) (string, error) {
 	if b.WorkerContainerName != b.APIContainerName {
 		return "", fmt.Errorf("rollout: the API and worker task definitions name their container differently (%s, %s): the pipeline replaces one container name", b.APIContainerName, b.WorkerContainerName)
 	}
-	if d.dbAppUserValue() == "" {
-		// The env-file stage was not selected: render (read-only) for the database role.
-		if _, err := d.renderEnvFile(ctx); err != nil {
+	envKey := d.EnvFileKey()
+	if d.dbAppUserValue() == "" || envKey == "" {
+		// The env-file stage was not selected: render (read-only) for the database role and the key.
+		rendered, err := d.renderEnvFile(ctx)
+		if err != nil {
 			return "", err
 		}
+		envKey = d.releaseEnvFileKey(ctx, rendered)
 	}
 	bootstrap, err := d.dbBootstrapTask()
 	if err != nil {
@@ -36,7 +39,7 @@ func (d *Deployment) rolloutStage(ctx context.Context) (string, error) {
 	plan, err := eng.Plan(ctx, rollout.Input{
 		Cluster: b.ClusterName, API: b.APIServiceName, Workers: []string{b.WorkerServiceName},
 		Container: b.APIContainerName, Image: d.Image(), GitSHA: d.cfg.GitSHA,
-		Templates: b.Templates(), EnvironmentFiles: releaseEnvFiles(b),
+		Templates: b.Templates(), EnvironmentFiles: releaseEnvFiles(b, envKey),
 		Before:    []rollout.OneOff{bootstrap},
 		Migration: rollout.Migration{Family: b.MigrateTaskFamily}, Settings: d.timeouts.Rollout,
 	})

@@ -25,7 +25,7 @@ func (d *Deployment) Deploy(ctx context.Context) (*pipeline.Report, error) {
 		Lock: d.takeLock, TofuBase: d.tofuBase, TofuFrontend: d.tofuFrontend, Image: d.imageStage,
 		EnvFile: d.envFileStage, TofuBackend: d.tofuBackend, MigrateAndRoll: d.migrateAndRoll,
 		BuildClient: d.buildClient, StageSPA: d.stageSPA, CutoverSPA: d.cutoverSPA, Invalidate: d.invalidate,
-		Smoke: d.smokeStage, RollBack: d.rollBack, Unlock: d.releaseLock,
+		Smoke: d.smokeStage, Prune: d.pruneEnvFiles, RollBack: d.rollBack, Unlock: d.releaseLock,
 		BaseOutputs: d.readBase, FrontendOutputs: d.readFrontend, BackendOutputs: d.readBackend,
 		ExistingImage: d.existingImage,
 	}, d.cfg.Stages...)

@@ -7,10 +7,13 @@ import (
 	"bookme-deploy/core/stack"
 )
 
-// releaseEnvFiles is the release field "env file" of every revision a release renders: the env file
-// in the config bucket under the backend stack's env_file_key (for now the environment's fixed key,
-// the same one OpenTofu's templates name).
-func releaseEnvFiles(b *stack.Backend) []ecstypes.EnvironmentFile {
+// releaseEnvFiles is the release field "env file" of every revision a release renders: the release's
+// own env file in the config bucket (key, content-addressed: envfile.ReleaseKey); "" takes the
+// backend stack's env_file_key (the fixed key OpenTofu's templates name).
+func releaseEnvFiles(b *stack.Backend, key string) []ecstypes.EnvironmentFile {
+	if key == "" {
+		key = b.EnvFileKey
+	}
 	return []ecstypes.EnvironmentFile{{Type: ecstypes.EnvironmentFileTypeS3,
-		Value: aws.String("arn:aws:s3:::" + b.ConfigBucket + "/" + b.EnvFileKey)}}
+		Value: aws.String("arn:aws:s3:::" + b.ConfigBucket + "/" + key)}}
 }

@@ -7,7 +7,12 @@
 //	     │           └→ env-file ─────────┤ (needs frontend's domain names too)
 //	     │           └→ tofu-backend ─────┴→ migrate-and-roll ──┐  (db-bootstrap → migration → roll)
 //	     └→ tofu-frontend → build-client → stage-spa ───────────┴→ cutover-spa → invalidate → smoke
+//	                                                               smoke → prune (optional)
 //	finally: roll-back (only after a failure, once the release changed what is served), unlock
+//
+// prune (when given) deletes what the release made obsolete (old releases' env files): it runs only
+// after every other step succeeded, under the lock; it must not fail the deploy (it reports
+// problems in its detail), since a failed prune would roll back a good release.
 //
 // stage-spa uploads only new, content-hashed names (nothing served changes), so it runs beside
 // the backend; cutover-spa (other files, HTML, the release manifest, pruning) waits for the
@@ -44,6 +49,7 @@ const (
 	CutoverSPA     = "cutover-spa"
 	Invalidate     = "invalidate"
 	Smoke          = "smoke"
+	Prune          = "prune"
 	RollBack       = "roll-back"
 	Unlock         = "unlock"
 )
@@ -56,6 +62,8 @@ type Stages struct {
 	// finally step, only when the deploy failed after migrate-and-roll succeeded or after
 	// cutover-spa started; otherwise the step is reported skipped.
 	RollBack Stage
+	// Prune, optional (nil: no prune step), runs after smoke: only when the whole deploy succeeded.
+	Prune Stage
 	// Read-only stand-ins, run instead of a stage a selection leaves out when a selected stage needs
 	// what it would provide: a stack's current outputs, the commit's image already in the registry.
 	BaseOutputs, FrontendOutputs, BackendOutputs, ExistingImage Stage
@@ -98,6 +106,10 @@ func Deploy(s Stages, only ...string) (steps []pipeline.Step, finally []pipeline
 		{Name: CutoverSPA, After: []string{StageSPA, MigrateAndRoll}, Run: s.CutoverSPA},
 		{Name: Invalidate, After: []string{CutoverSPA}, Run: s.Invalidate},
 		{Name: Smoke, After: []string{Invalidate}, Run: s.Smoke},
+	}
+	if s.Prune != nil {
+		// After smoke, which follows every other step: only a deploy that succeeded prunes.
+		steps = append(steps, pipeline.Step{Name: Prune, After: []string{Smoke}, Run: s.Prune})
 	}
 	finally = []pipeline.Step{{Name: RollBack, Run: s.RollBack}, {Name: Unlock, Run: s.Unlock}}
 	for _, st := range append(append([]pipeline.Step{}, steps...), finally...) {

@@ -353,3 +353,38 @@ func TestFailedStandInStopsTheSelection(t *testing.T) {
 		t.Errorf("a missing image must stop the rollout: err %v, rolled %v, unlocked %v", rep.Err(), r.ran(MigrateAndRoll), r.ran(Unlock))
 	}
 }
+
+// prune runs only after a deploy that succeeded: after smoke, before unlock; a failure anywhere
+// (smoke included) leaves it unrun, and a selection never runs it.
+func TestPruneOnlyAfterSuccess(t *testing.T) {
+	runWith := func(r *recorder, only ...string) *pipeline.Report {
+		t.Helper()
+		s := r.stages()
+		s.Prune = r.stage(Prune)
+		s.BaseOutputs, s.FrontendOutputs, s.BackendOutputs, s.ExistingImage = r.stage("base-outputs"), r.stage("frontend-outputs"), r.stage("backend-outputs"), r.stage("existing-image")
+		steps, finally, err := Deploy(s, only...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pipeline.Run(context.Background(), nil, steps, finally...)
+	}
+	r := newRecorder()
+	if err := runWith(r).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !r.ran(Prune) || !r.end[Smoke].Before(r.start[Prune]) || !r.end[Prune].Before(r.start[Unlock]) {
+		t.Errorf("prune ran=%v, not between smoke and unlock", r.ran(Prune))
+	}
+	for _, failing := range []string{Smoke, CutoverSPA, EnvFile, MigrateAndRoll} {
+		r := newRecorder(failing)
+		rep := runWith(r)
+		if r.ran(Prune) || status(rep, Prune) != pipeline.Skipped {
+			t.Errorf("%s failed: prune ran=%v status %s", failing, r.ran(Prune), status(rep, Prune))
+		}
+	}
+	r = newRecorder()
+	runWith(r, MigrateAndRoll)
+	if r.ran(Prune) {
+		t.Error("a selection pruned")
+	}
+}

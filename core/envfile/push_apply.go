@@ -3,8 +3,6 @@ package envfile
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -28,24 +26,22 @@ type PushResult struct {
 	Diff      KeyDiff `json:"diff"`
 }
 
-// ApplyPush carries out p: PutObject with server-side encryption, Content-Type text/plain and
-// the content hash in metadata (x-amz-meta-sha256). It does nothing when p says unchanged and
-// refuses when the object changed since p was made. Progress (one line, no values) goes to w.
+// ApplyPush carries out p: PutObject of the content-addressed key with If-None-Match: * (an object
+// is never overwritten), server-side encryption, Content-Type text/plain and the content hash in
+// metadata (x-amz-meta-sha256). When the object appeared since the plan (412), it checks that it
+// holds this content: then it is already there. It does nothing when p says already stored.
+// Progress (one line, no values) goes to w.
 func ApplyPush(ctx context.Context, s3c *s3.Client, p *PushPlan, w io.Writer) (*PushResult, error) {
 	if w == nil {
 		w = io.Discard
 	}
 	res := &PushResult{Bucket: p.Bucket, Key: p.Key, SHA256: p.SHA256, Diff: p.Diff}
 	if !p.Upload {
-		fmt.Fprintf(w, "env file s3://%s/%s unchanged, skipped\n", p.Bucket, p.Key)
+		fmt.Fprintf(w, "env file s3://%s/%s already stored, skipped\n", p.Bucket, p.Key)
 		return res, nil
 	}
-	sum := sha256.Sum256(p.Body)
-	if p.Body == nil || hex.EncodeToString(sum[:]) != p.SHA256 {
+	if p.Body == nil || sha256Hex(p.Body) != p.SHA256 {
 		return nil, fmt.Errorf("env push: the plan's content is missing or does not match its hash; render and plan again")
-	}
-	if err := checkUnchangedSincePlan(ctx, s3c, p); err != nil {
-		return nil, err
 	}
 	in := &s3.PutObjectInput{
 		Bucket:               aws.String(p.Bucket),
@@ -54,13 +50,25 @@ func ApplyPush(ctx context.Context, s3c *s3.Client, p *PushPlan, w io.Writer) (*
 		ContentType:          aws.String(ContentType),
 		ServerSideEncryption: s3types.ServerSideEncryption(p.SSE),
 		Metadata:             map[string]string{"sha256": p.SHA256},
+		IfNoneMatch:          aws.String("*"),
 	}
 	if p.KMSKeyID != "" {
 		in.SSEKMSKeyId = aws.String(p.KMSKeyID)
 	}
 	out, err := s3c.PutObject(ctx, in)
 	if err != nil {
-		return nil, fmt.Errorf("env push: write s3://%s/%s: %s", p.Bucket, p.Key, awsErrorLine(err))
+		if !alreadyExists(err) {
+			return nil, fmt.Errorf("env push: write s3://%s/%s: %s", p.Bucket, p.Key, awsErrorLine(err))
+		}
+		body, _, rerr := readObject(ctx, s3c, p.Bucket, p.Key)
+		if rerr != nil {
+			return nil, rerr
+		}
+		if body == nil || sha256Hex(body) != p.SHA256 {
+			return nil, fmt.Errorf("env push: s3://%s/%s exists with other content: a content-addressed env file is never overwritten; investigate", p.Bucket, p.Key)
+		}
+		fmt.Fprintf(w, "env file s3://%s/%s already there (same content), skipped\n", p.Bucket, p.Key)
+		return res, nil
 	}
 	res.Uploaded = true
 	res.ETag = strings.Trim(aws.ToString(out.ETag), `"`)
@@ -69,28 +77,27 @@ func ApplyPush(ctx context.Context, s3c *s3.Client, p *PushPlan, w io.Writer) (*
 	return res, nil
 }
 
-func checkUnchangedSincePlan(ctx context.Context, s3c *s3.Client, p *PushPlan) error {
-	head, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(p.Bucket), Key: aws.String(p.Key)})
-	current := ""
-	if err != nil {
-		var ae smithy.APIError
-		var nf *s3types.NotFound
-		if !errors.As(err, &nf) && !(errors.As(err, &ae) && ae.ErrorCode() == "NotFound") {
-			return fmt.Errorf("env push: check s3://%s/%s: %s", p.Bucket, p.Key, awsErrorLine(err))
+// alreadyExists says whether a conditional PutObject (If-None-Match: *) was refused because the key
+// exists (412 PreconditionFailed) or a concurrent write of it was in flight (409).
+func alreadyExists(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "PreconditionFailed", "ConditionalRequestConflict":
+			return true
 		}
-	} else {
-		current = aws.ToString(head.ETag)
 	}
-	if current != p.RemoteETag {
-		return fmt.Errorf("env push: s3://%s/%s changed since the plan was made; plan again", p.Bucket, p.Key)
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode() == 412 || re.HTTPStatusCode() == 409
 	}
-	return nil
+	return false
 }
 
 // Text says what happened in one line.
 func (r *PushResult) Text() string {
 	if !r.Uploaded {
-		return fmt.Sprintf("env file s3://%s/%s: unchanged, nothing uploaded\n", r.Bucket, r.Key)
+		return fmt.Sprintf("env file s3://%s/%s: already stored, nothing uploaded\n", r.Bucket, r.Key)
 	}
 	return fmt.Sprintf("env file s3://%s/%s: uploaded sha256 %s (%s)\n", r.Bucket, r.Key, shortHash(r.SHA256), r.Diff.Summary())
 }

@@ -46,7 +46,10 @@ func TestPushAgainstMoto(t *testing.T) {
 	if !res.Uploaded || strings.Count(progress.String(), "\n") != 1 {
 		t.Fatalf("result %+v, progress %q", res, progress.String())
 	}
-	head, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String("service-config/api/production.env")})
+	if p.Key != ReleaseKey("production", r1.SHA256) || !strings.HasPrefix(p.Key, "service-config/api/production/") {
+		t.Fatalf("key %s is not content-addressed", p.Key)
+	}
+	head, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(p.Key)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,13 +59,15 @@ func TestPushAgainstMoto(t *testing.T) {
 	if got := getBody(t, s3c, in.Bucket, p.Key); got != string(r1.EnvFile) {
 		t.Fatalf("stored body differs:\n%s", got)
 	}
+	etag1 := aws.ToString(head.ETag)
 
-	// 2. Same content again: nothing to do.
+	// 2. Same content again, against the running release's file: nothing to do.
+	in.Previous = p.Key
 	p2, err := PlanPush(ctx, s3c, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p2.Upload || !p2.Diff.Empty() || !strings.Contains(p2.Text(), "unchanged") {
+	if p2.Upload || p2.Key != p.Key || !p2.Diff.Empty() || !strings.Contains(p2.Text(), "already stored") {
 		t.Fatalf("second plan should skip: %+v", p2)
 	}
 	res2, err := ApplyPush(ctx, s3c, p2, nil)
@@ -70,7 +75,8 @@ func TestPushAgainstMoto(t *testing.T) {
 		t.Fatalf("second apply: %+v %v", res2, err)
 	}
 
-	// 3. A changed value: diff names the key, the plan text never shows values.
+	// 3. A changed value: a new key; the diff (against the running file) names the key, the plan
+	// text never shows values; the running file is untouched.
 	outs := sampleOutputs()
 	outs["db_host"] = "other-db.internal.example"
 	r3, err := Render(tmpl, schema, outs, sampleRefs())
@@ -82,46 +88,55 @@ func TestPushAgainstMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !p3.Upload || strings.Join(p3.Diff.Changed, ",") != "POSTGRES_HOST" || len(p3.Diff.Added)+len(p3.Diff.Removed) != 0 {
-		t.Fatalf("third plan diff = %+v", p3.Diff)
+	if !p3.Upload || p3.Key == p.Key || strings.Join(p3.Diff.Changed, ",") != "POSTGRES_HOST" || len(p3.Diff.Added)+len(p3.Diff.Removed) != 0 {
+		t.Fatalf("third plan = %+v", p3)
 	}
-	if txt := p3.Text(); strings.Contains(txt, "other-db") || strings.Contains(txt, "rds.amazonaws.com") {
-		t.Fatalf("plan text leaks values:\n%s", txt)
-	}
-
-	// 4. Someone writes the object between plan and apply: refused, object untouched.
-	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(p3.Key), Body: strings.NewReader("OTHER=1\n")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ApplyPush(ctx, s3c, p3, nil); err == nil || !strings.Contains(err.Error(), "changed since the plan") {
-		t.Fatalf("drift not refused: %v", err)
-	}
-	if got := getBody(t, s3c, in.Bucket, p3.Key); got != "OTHER=1\n" {
-		t.Fatalf("object overwritten despite drift: %q", got)
+	if txt := p3.Text(); strings.Contains(txt, "other-db") || strings.Contains(txt, "rds.amazonaws.com") || !strings.Contains(txt, p.Key) {
+		t.Fatalf("plan text leaks values or does not name the running file:\n%s", txt)
 	}
 
-	// 5. The seed's unencrypted object with identical content is re-written encrypted.
-	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(p3.Key), Body: bytes.NewReader(r3.EnvFile), ContentType: aws.String("text/plain")}); err != nil {
+	// 4. The same content lands between plan and apply (another run): already there, not rewritten.
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(p3.Key), Body: bytes.NewReader(r3.EnvFile)}); err != nil {
 		t.Fatal(err)
 	}
-	p5, err := PlanPush(ctx, s3c, in)
+	h3, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(p3.Key)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !p5.Upload || p5.Reason != "encryption none → AES256" || !p5.Diff.Empty() {
-		t.Fatalf("unencrypted object plan = %+v", p5)
+	res3, err := ApplyPush(ctx, s3c, p3, nil)
+	if err != nil || res3.Uploaded {
+		t.Fatalf("apply over an object with the same content: %+v %v", res3, err)
 	}
-	if _, err := ApplyPush(ctx, s3c, p5, nil); err != nil {
-		t.Fatal(err)
+	if h, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(p3.Key)}); err != nil || aws.ToString(h.ETag) != aws.ToString(h3.ETag) || !aws.ToTime(h.LastModified).Equal(aws.ToTime(h3.LastModified)) {
+		t.Fatalf("the object was written again: %v", err)
 	}
 
-	// 6. aws:kms.
-	in.SSE = SSEKMS
+	// 5. Other content under the key (never written by a push): refused, object untouched.
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(p3.Key), Body: strings.NewReader("OTHER=1\n")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ApplyPush(ctx, s3c, p3, nil); err == nil || !strings.Contains(err.Error(), "other content") {
+		t.Fatalf("other content not refused: %v", err)
+	}
+	if _, err := PlanPush(ctx, s3c, in); err == nil || !strings.Contains(err.Error(), "other content") {
+		t.Fatalf("plan over other content not refused: %v", err)
+	}
+	if got := getBody(t, s3c, in.Bucket, p3.Key); got != "OTHER=1\n" {
+		t.Fatalf("object overwritten: %q", got)
+	}
+
+	// 6. aws:kms, new content.
+	outs["db_host"] = "kms-db.internal.example"
+	r6, err := Render(tmpl, schema, outs, sampleRefs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Rendered, in.SSE = r6, SSEKMS
 	p6, err := PlanPush(ctx, s3c, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !p6.Upload || p6.Reason != "encryption AES256 → aws:kms" {
+	if !p6.Upload {
 		t.Fatalf("kms plan = %+v", p6)
 	}
 	if _, err := ApplyPush(ctx, s3c, p6, nil); err != nil {
@@ -133,6 +148,10 @@ func TestPushAgainstMoto(t *testing.T) {
 	}
 	if p7, err := PlanPush(ctx, s3c, in); err != nil || p7.Upload {
 		t.Fatalf("kms re-plan should skip: %+v %v", p7, err)
+	}
+	// The first release's object was never rewritten.
+	if h, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(p.Key)}); err != nil || aws.ToString(h.ETag) != etag1 {
+		t.Fatalf("the first env file changed: %v", err)
 	}
 }
 

@@ -29,8 +29,12 @@ const (
 type PushInput struct {
 	// Bucket is the private config bucket (an OpenTofu output).
 	Bucket string
-	// Environment names the file: service-config/api/<Environment>.env.
+	// Environment names the file: service-config/api/<Environment>/<hash>.env (ReleaseKey).
 	Environment string
+	// Previous is the key of the env file the running release reads (the API service's current task
+	// definition's, or the previous release's): the key diff compares against it. "" compares
+	// against the environment's fixed key (ObjectKey), the file before content-addressed keys.
+	Previous string
 	// Rendered is the output of Render.
 	Rendered *Rendered
 	// SSE is AES256 (default when empty) or aws:kms.
@@ -43,17 +47,19 @@ type PushInput struct {
 type PushPlan struct {
 	Bucket string `json:"bucket"`
 	Key    string `json:"key"`
-	// Upload is false when the object already holds exactly this content with this encryption.
+	// Upload is false when the content-addressed object already exists (it holds exactly this
+	// content: an object is never overwritten).
 	Upload bool `json:"upload"`
-	// Reason says why (new object, content changed, encryption differs, unchanged).
+	// Reason says why (new object, already stored).
 	Reason string `json:"reason"`
-	// Diff lists the key names added, removed or changed against the object in the bucket.
+	// Previous is the env file the diff compares against (the running release's).
+	Previous string `json:"previous,omitempty"`
+	// Diff lists the key names added, removed or changed against Previous.
 	Diff     KeyDiff `json:"diff"`
 	SHA256   string  `json:"sha256"`
 	SSE      string  `json:"sse"`
 	KMSKeyID string  `json:"kmsKeyId,omitempty"`
-	// RemoteETag is the ETag of the object at plan time ("" when absent); ApplyPush refuses to
-	// overwrite an object that changed since.
+	// RemoteETag is the ETag of the object at Key at plan time ("" when absent).
 	RemoteETag string `json:"remoteETag,omitempty"`
 	// Body is the env file to upload (not in JSON).
 	Body []byte `json:"-"`
@@ -61,7 +67,9 @@ type PushPlan struct {
 
 var envNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
-// ObjectKey returns the bucket key of an environment's env file: service-config/api/<env>.env.
+// ObjectKey returns the environment's fixed env-file key, service-config/api/<env>.env: the backend
+// stack's default (its template task definitions name it) and what env files were before they were
+// content-addressed. Releases write ReleaseKey.
 func ObjectKey(environment string) string {
 	return "service-config/api/" + environment + ".env"
 }
@@ -88,64 +96,88 @@ func PlanPush(ctx context.Context, s3c *s3.Client, in PushInput) (*PushPlan, err
 		return nil, errors.New("env push: a KMS key id needs encryption aws:kms")
 	}
 	p := &PushPlan{
-		Bucket: in.Bucket, Key: ObjectKey(in.Environment), SSE: sse, KMSKeyID: in.KMSKeyID,
-		SHA256: in.Rendered.SHA256, Body: in.Rendered.EnvFile,
+		Bucket: in.Bucket, Key: ReleaseKey(in.Environment, in.Rendered.SHA256), SSE: sse, KMSKeyID: in.KMSKeyID,
+		SHA256: in.Rendered.SHA256, Body: in.Rendered.EnvFile, Previous: in.Previous,
+	}
+	if p.Previous == "" {
+		p.Previous = ObjectKey(in.Environment)
 	}
 	newFile := &File{}
 	if parsed, err := Parse(in.Rendered.EnvFile); err == nil {
 		newFile = parsed
 	}
-	out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(p.Bucket), Key: aws.String(p.Key)})
+	// The key diff: against the running release's env file.
+	old, _, err := readObject(ctx, s3c, p.Bucket, p.Previous)
+	if err != nil {
+		return nil, err
+	}
+	var oldFile *File
+	if old != nil {
+		if f, perr := Parse(old); perr == nil {
+			oldFile = f
+		}
+	}
+	p.Diff = DiffKeys(oldFile, newFile)
+	// The content-addressed object: present means this very content is stored already.
+	body, out, err := readObject(ctx, s3c, p.Bucket, p.Key)
+	if err != nil {
+		return nil, err
+	}
+	if body == nil {
+		p.Upload, p.Reason = true, "new object"
+		if old != nil {
+			p.Reason = "new object (" + p.Diff.Summary() + " against " + p.Previous + ")"
+		}
+		return p, nil
+	}
+	if got := sha256Hex(body); got != p.SHA256 {
+		return nil, fmt.Errorf("env push: s3://%s/%s holds other content (sha256 %s, want %s): a content-addressed env file is never overwritten; investigate",
+			p.Bucket, p.Key, shortHash(got), shortHash(p.SHA256))
+	}
+	p.RemoteETag = aws.ToString(out.ETag)
+	p.Reason = "already stored"
+	if got := string(out.ServerSideEncryption); got != sse {
+		p.Reason += fmt.Sprintf(" (encryption %s, not %s: kept, never overwritten)", orNone(got), sse)
+	}
+	return p, nil
+}
+
+// readObject reads a (small) object: nil, nil, nil when it does not exist.
+func readObject(ctx context.Context, s3c *s3.Client, bucket, key string) ([]byte, *s3.GetObjectOutput, error) {
+	out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
 		var nsk *s3types.NoSuchKey
 		if errors.As(err, &nsk) {
-			p.Upload, p.Reason = true, "new object"
-			p.Diff = DiffKeys(nil, newFile)
-			return p, nil
+			return nil, nil, nil
 		}
-		return nil, fmt.Errorf("env push: read s3://%s/%s: %s", p.Bucket, p.Key, awsErrorLine(err))
+		return nil, nil, fmt.Errorf("env push: read s3://%s/%s: %s", bucket, key, awsErrorLine(err))
 	}
 	defer out.Body.Close()
-	old, err := io.ReadAll(io.LimitReader(out.Body, 1<<20))
+	b, err := io.ReadAll(io.LimitReader(out.Body, 1<<20))
 	if err != nil {
-		return nil, fmt.Errorf("env push: read s3://%s/%s: %v", p.Bucket, p.Key, err)
+		return nil, nil, fmt.Errorf("env push: read s3://%s/%s: %v", bucket, key, err)
 	}
-	p.RemoteETag = aws.ToString(out.ETag)
-	oldFile, perr := Parse(old)
-	if perr != nil {
-		oldFile = nil
+	if b == nil {
+		b = []byte{}
 	}
-	p.Diff = DiffKeys(oldFile, newFile)
-	sum := sha256.Sum256(old)
-	var reasons []string
-	if hex.EncodeToString(sum[:]) != p.SHA256 {
-		reasons = append(reasons, "content changed ("+p.Diff.Summary()+")")
-	}
-	if got := string(out.ServerSideEncryption); got != sse {
-		reasons = append(reasons, fmt.Sprintf("encryption %s → %s", orNone(got), sse))
-	} else if sse == SSEKMS && in.KMSKeyID != "" && !strings.HasSuffix(aws.ToString(out.SSEKMSKeyId), in.KMSKeyID) {
-		reasons = append(reasons, "KMS key differs")
-	}
-	if ct := aws.ToString(out.ContentType); ct != ContentType {
-		reasons = append(reasons, fmt.Sprintf("content type %s → %s", orNone(ct), ContentType))
-	}
-	if len(reasons) == 0 {
-		p.Reason = "unchanged"
-		return p, nil
-	}
-	p.Upload, p.Reason = true, strings.Join(reasons, "; ")
-	return p, nil
+	return b, out, nil
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // Text is the dry-run form: the object, whether it would be uploaded and why, and the key diff.
 func (p *PushPlan) Text() string {
 	var b strings.Builder
 	if !p.Upload {
-		fmt.Fprintf(&b, "env file s3://%s/%s: unchanged (sha256 %s), skip\n", p.Bucket, p.Key, shortHash(p.SHA256))
-		return b.String()
+		fmt.Fprintf(&b, "env file s3://%s/%s: %s (sha256 %s), skip\n", p.Bucket, p.Key, p.Reason, shortHash(p.SHA256))
+	} else {
+		fmt.Fprintf(&b, "env file s3://%s/%s: upload (%s), SSE %s, sha256 %s\n", p.Bucket, p.Key, p.Reason, p.SSE, shortHash(p.SHA256))
 	}
-	fmt.Fprintf(&b, "env file s3://%s/%s: upload (%s), SSE %s, sha256 %s\n", p.Bucket, p.Key, p.Reason, p.SSE, shortHash(p.SHA256))
-	fmt.Fprintf(&b, "  added: %s\n  removed: %s\n  changed: %s\n",
+	fmt.Fprintf(&b, "  against %s:\n", p.Previous)
+	fmt.Fprintf(&b, "    added: %s\n    removed: %s\n    changed: %s\n",
 		joinOrNone(p.Diff.Added), joinOrNone(p.Diff.Removed), joinOrNone(p.Diff.Changed))
 	return b.String()
 }

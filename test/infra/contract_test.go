@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"bookme-deploy/core/envfile"
 	"bookme-deploy/core/rollout"
 	"bookme-deploy/core/stack"
 )
@@ -201,5 +202,33 @@ func TestBackendTaskDefinitionsAreTemplates(t *testing.T) {
 		if !regexp.MustCompile(`(?m)^\s+` + k + `\s+= module\.` + k + `_task\.arn$`).MatchString(outputs) {
 			t.Errorf("output task_definition_templates lacks %s = module.%s_task.arn", k, k)
 		}
+	}
+}
+
+// Each release's revisions reference the release's own env file (core/envfile.ReleaseKey, under
+// service-config/api/<env>/): every task family's execution role may read them.
+func TestExecutionRolesReadReleaseEnvFiles(t *testing.T) {
+	dir := infraDir(t)
+	main := read(t, filepath.Join(dir, "stacks", "backend", "main.tf"))
+	m := regexp.MustCompile(`release_env_files = \[\{ bucket = var\.config_bucket, key = "([^"]+)" \}\]`).FindStringSubmatch(main)
+	if m == nil {
+		t.Fatal("stacks/backend/main.tf: no local release_env_files naming the config bucket")
+	}
+	pattern := strings.ReplaceAll(m[1], "${var.environment}", "staging")
+	key := envfile.ReleaseKey("staging", strings.Repeat("ab", 32))
+	if ok, err := filepath.Match(pattern, key); err != nil || !ok {
+		t.Errorf("the execution roles may read %s, not a release's env file %s", pattern, key)
+	}
+	if ok, _ := filepath.Match(pattern, "service-config/api/production/0123456789abcdef.env"); ok {
+		t.Errorf("%s also grants another environment's env files", pattern)
+	}
+	tasks := read(t, filepath.Join(dir, "stacks", "backend", "tasks.tf"))
+	if n := strings.Count(tasks, "environment_file_patterns  = local.release_env_files"); n != 4 {
+		t.Errorf("stacks/backend/tasks.tf: %d of 4 task definitions let their execution role read the release env files", n)
+	}
+	iam := read(t, filepath.Join(dir, "modules", "ecs-task", "iam.tf"))
+	if !strings.Contains(iam, `readable_env_files = concat(var.environment_files, var.environment_file_patterns)`) ||
+		!strings.Contains(iam, `resources = [for f in local.readable_env_files : "arn:aws:s3:::${f.bucket}/${f.key}"]`) {
+		t.Error("modules/ecs-task/iam.tf: the execution role's EnvironmentFiles statement does not cover environment_file_patterns")
 	}
 }

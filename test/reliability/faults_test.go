@@ -340,8 +340,9 @@ func ecrStage(t *testing.T, direct aws.Config, p *testenv.FaultProxy, rules []te
 	return outcomeOK, ""
 }
 
-// pushStage: the env file changes (one key) through the faults. Completed: the new content with
-// SSE. Failed: the object is the old content or the new one, whole.
+// pushStage: the env file changes (one key) through the faults. Each content has its own key
+// (envfile.ReleaseKey): the running release's object is never touched. Completed: the new content
+// with SSE under its key. Failed: the new key is absent or holds the new content, whole.
 func pushStage(t *testing.T, direct aws.Config, p *testenv.FaultProxy, rules []testenv.Rule, name string) (string, string) {
 	ctx := context.Background()
 	bucket := bucketName("cfg", name)
@@ -361,25 +362,31 @@ func pushStage(t *testing.T, direct aws.Config, p *testenv.FaultProxy, rules []t
 	p.ResetCounters()
 	p.SetRules(rules...)
 	pc := testenv.S3(fastRetries(testenv.ConfigFor(t, p.URL)))
-	p2, err := envfile.PlanPush(ctx, pc, envfile.PushInput{Bucket: bucket, Environment: "production", Rendered: &r2})
+	p2, err := envfile.PlanPush(ctx, pc, envfile.PushInput{Bucket: bucket, Environment: "production", Rendered: &r2, Previous: p1.Key})
 	if err == nil {
 		_, err = envfile.ApplyPush(ctx, pc, p2, nil)
 	}
 	p.SetRules()
-	got, head := getObject(t, dc, bucket, envfile.ObjectKey("production"))
+	if old, _ := getObject(t, dc, bucket, p1.Key); old != string(r1.EnvFile) {
+		return outcomeViolation, "the running release's env file changed"
+	}
+	newKey := envfile.ReleaseKey("production", r2.SHA256)
+	if _, herr := dc.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(newKey)}); herr != nil {
+		if err == nil {
+			return outcomeViolation, "push succeeded but the new env file is absent"
+		}
+		return outcomeCleanPrev, firstLine(err)
+	}
+	got, head := getObject(t, dc, bucket, newKey)
 	switch {
-	case got != string(r1.EnvFile) && got != string(r2.EnvFile):
-		return outcomeViolation, "env file is neither the old nor the new content"
+	case got != string(r2.EnvFile):
+		return outcomeViolation, "the new env file is not the new content, whole"
 	case head != "AES256":
 		return outcomeViolation, "env file is not encrypted (SSE " + head + ")"
-	case err == nil && got == string(r2.EnvFile):
-		return outcomeOK, ""
 	case err == nil:
-		return outcomeViolation, "push succeeded but the object is the old content"
-	case got == string(r2.EnvFile):
-		return outcomeCleanNew, firstLine(err)
+		return outcomeOK, ""
 	}
-	return outcomeCleanPrev, firstLine(err)
+	return outcomeCleanNew, firstLine(err)
 }
 
 // lockStage: acquire and release the deploy lock through the faults, as a deploy does (release

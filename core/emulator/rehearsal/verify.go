@@ -37,7 +37,10 @@ func Verify(ctx context.Context, cfg aws.Config, c *s3.Client, d *deploy.Deploym
 		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(front.ClientBucket), Key: aws.String(rec.Bundle.Entry)})
 		check(err == nil && strings.Contains(aws.ToString(head.CacheControl), "immutable"), "entry %s is immutable-cached", rec.Bundle.Entry)
 	}
-	key := envfile.ObjectKey(d.Config().Env)
+	key := d.EnvFileKey()
+	if key == "" {
+		key = envfile.ObjectKey(d.Config().Env)
+	}
 	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(base.ConfigBucket), Key: aws.String(key)})
 	check(err == nil, "env file s3://%s/%s exists", base.ConfigBucket, key)
 	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(d.Config().StateBucket), Key: aws.String(deploy.LockKey(d.Config().Env))})

@@ -1,6 +1,6 @@
 # Two roles per task definition, each with only what it needs:
 # - execution role (used by ECS to start the task): pull from this repository, write to this
-#   log group, read exactly the listed env files and secrets;
+#   log group, read exactly the listed env files (and environment_file_patterns) and secrets;
 # - task role (used by the application): the documents the caller passes, plus ECS Exec's
 #   ssmmessages channels only when enable_execute_command is set.
 
@@ -13,6 +13,10 @@ data "aws_iam_policy_document" "assume" {
       identifiers = ["ecs-tasks.amazonaws.com"]
     }
   }
+}
+
+locals {
+  readable_env_files = concat(var.environment_files, var.environment_file_patterns)
 }
 
 resource "aws_iam_role" "execution" {
@@ -40,22 +44,22 @@ data "aws_iam_policy_document" "execution" {
   }
 
   dynamic "statement" {
-    for_each = length(var.environment_files) == 0 ? [] : [1]
+    for_each = length(local.readable_env_files) == 0 ? [] : [1]
 
     content {
       sid       = "EnvironmentFiles"
       actions   = ["s3:GetObject"]
-      resources = [for f in var.environment_files : "arn:aws:s3:::${f.bucket}/${f.key}"]
+      resources = [for f in local.readable_env_files : "arn:aws:s3:::${f.bucket}/${f.key}"]
     }
   }
 
   dynamic "statement" {
-    for_each = length(var.environment_files) == 0 ? [] : [1]
+    for_each = length(local.readable_env_files) == 0 ? [] : [1]
 
     content {
       sid       = "EnvironmentFileBuckets"
       actions   = ["s3:GetBucketLocation"]
-      resources = distinct([for f in var.environment_files : "arn:aws:s3:::${f.bucket}"])
+      resources = distinct([for f in local.readable_env_files : "arn:aws:s3:::${f.bucket}"])
     }
   }
 

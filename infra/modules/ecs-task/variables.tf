@@ -77,6 +77,15 @@ variable "environment_files" {
   default = []
 }
 
+variable "environment_file_patterns" {
+  description = "More env files in S3 the execution role may read (not loaded by this task definition): bucket/key objects, the key may hold a * wildcard (the revisions each release renders reference their own)."
+  type = list(object({
+    bucket = string
+    key    = string
+  }))
+  default = []
+}
+
 variable "environment" {
   description = "Plain (non-secret) environment variables."
   type        = map(string)

@@ -22,6 +22,7 @@ module "api_task" {
   memory                     = var.api_memory
   cpu_architecture           = var.cpu_architecture
   environment_files          = local.env_files
+  environment_file_patterns  = local.release_env_files
   secrets                    = local.secrets
   stop_timeout               = 30
   task_role_policy_documents = [data.aws_iam_policy_document.app.json]
@@ -40,6 +41,7 @@ module "worker_task" {
   memory                     = var.worker_memory
   cpu_architecture           = var.cpu_architecture
   environment_files          = local.env_files
+  environment_file_patterns  = local.release_env_files
   secrets                    = local.secrets
   stop_timeout               = 120 # let Celery finish running tasks (warm shutdown)
   task_role_policy_documents = [data.aws_iam_policy_document.app.json]
@@ -58,6 +60,7 @@ module "migrate_task" {
   memory                     = var.api_memory
   cpu_architecture           = var.cpu_architecture
   environment_files          = local.env_files
+  environment_file_patterns  = local.release_env_files
   secrets                    = local.secrets
   stop_timeout               = 120 # never kill a migration mid-transaction if avoidable
   task_role_policy_documents = [data.aws_iam_policy_document.app.json]
@@ -76,6 +79,7 @@ module "shell_task" {
   memory                     = var.api_memory
   cpu_architecture           = var.cpu_architecture
   environment_files          = local.env_files
+  environment_file_patterns  = local.release_env_files
   secrets                    = local.secrets
   enable_execute_command     = true
   task_role_policy_documents = [data.aws_iam_policy_document.app.json, data.aws_iam_policy_document.shell.json]
