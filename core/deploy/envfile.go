@@ -73,7 +73,7 @@ func (d *Deployment) runningEnvFile(ctx context.Context) string {
 	if base == nil {
 		return ""
 	}
-	rs, err := History(ctx, d.ports.S3, base.ConfigBucket, d.cfg.Env, 0)
+	rs, err := History(ctx, d.ports.S3, base.ConfigBucket, d.cfg.Env, 50)
 	if err != nil {
 		d.logf(ctx, "env file: the deploy records could not be read (%v): the key diff compares against %s", err, envfile.ObjectKey(d.cfg.Env))
 		return ""
