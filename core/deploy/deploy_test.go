@@ -10,9 +10,12 @@ import (
 	"testing"
 	"time"
 
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"bookme-deploy/core/planfile"
+	"bookme-deploy/core/release"
+	"bookme-deploy/core/stack"
 )
 
 const sha = "0123456789abcdef0123456789abcdef01234567"
@@ -345,5 +348,27 @@ func TestSmallHelpers(t *testing.T) {
 	}
 	if fingerprint("x") == fingerprint("y") || !strings.HasPrefix(fingerprint("x"), "sha256:") {
 		t.Error("fingerprint")
+	}
+}
+
+// A release's revisions reference its own env file; without one (nothing rendered yet) the backend
+// output's key, the templates' default.
+func TestReleaseEnvFilesNameTheReleaseKey(t *testing.T) {
+	b := &stack.Backend{ConfigBucket: "cfg", EnvFileKey: "service-config/api/staging.env"}
+	got := releaseEnvFiles(b, "service-config/api/staging/0123456789abcdef.env")
+	if len(got) != 1 || got[0].Type != ecstypes.EnvironmentFileTypeS3 || *got[0].Value != "arn:aws:s3:::cfg/service-config/api/staging/0123456789abcdef.env" {
+		t.Errorf("release env files %+v", got)
+	}
+	if got := releaseEnvFiles(b, ""); *got[0].Value != "arn:aws:s3:::cfg/service-config/api/staging.env" {
+		t.Errorf("default env file %s", *got[0].Value)
+	}
+}
+
+func TestKeepReleasesDefaultsToTheSPAs(t *testing.T) {
+	if got := (Config{}).keepReleases(); got != release.DefaultKeepReleases {
+		t.Errorf("keep %d, want %d", got, release.DefaultKeepReleases)
+	}
+	if got := (Config{KeepReleases: 5}).keepReleases(); got != 5 {
+		t.Errorf("keep %d, want 5", got)
 	}
 }
