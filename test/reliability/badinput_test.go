@@ -31,11 +31,11 @@ import (
 
 	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/cdn"
+	"bookme-deploy/core/emulator"
 	"bookme-deploy/core/envfile"
 	"bookme-deploy/core/lock"
 	"bookme-deploy/core/registry"
 	"bookme-deploy/core/release"
-	"bookme-deploy/core/emulator"
 	"bookme-deploy/core/rollout"
 	"bookme-deploy/core/stack"
 	"bookme-deploy/internal/testenv"

@@ -18,7 +18,7 @@ locals {
   # (core/envfile.ReleaseKey: service-config/api/<environment>/<sha256 prefix>.env): the execution
   # roles may read every one of them.
   release_env_files = [{ bucket = var.config_bucket, key = "service-config/api/${var.environment}/*.env" }]
-  secrets   = { for k in var.app_secret_keys : k => { secret_arn = var.app_secret_arn, json_key = k } }
+  secrets           = { for k in var.app_secret_keys : k => { secret_arn = var.app_secret_arn, json_key = k } }
 
   api_port = 8000
 }
