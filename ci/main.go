@@ -59,8 +59,8 @@ func New(
 	// A shared credentials file (e.g. file:$HOME/.aws/credentials), read for --aws-profile.
 	// +optional
 	awsCredentialsFile *dagger.Secret,
-	// Profile in --aws-credentials-file.
-	// +default="default"
+	// Profile in --aws-credentials-file; default: default.
+	// +optional
 	awsProfile string,
 	// An OIDC token (e.g. env:CI_JOB_JWT_V2) exchanged once for --aws-role-arn's temporary credentials.
 	// +optional
