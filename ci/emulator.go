@@ -42,7 +42,7 @@ func (m *Bookme) DryRun(
 	// +optional
 	redisAuthToken *dagger.Secret,
 ) (string, error) {
-	r, err := m.rehearse(ctx, gitSha, repeat, redisAuthToken)
+	r, err := m.rehearse(ctx, gitSha, repeat, redisAuthToken, false)
 	if err != nil {
 		return "", err
 	}
@@ -64,11 +64,11 @@ func (m *Bookme) DryRunArtifacts(
 	// +optional
 	redisAuthToken *dagger.Secret,
 ) (*dagger.Directory, error) {
-	r, err := m.rehearse(ctx, gitSha, repeat, redisAuthToken)
+	r, err := m.rehearse(ctx, gitSha, repeat, redisAuthToken, true)
 	if err != nil {
 		return nil, err
 	}
-	return r.artifacts(ctx)
+	return r.dir, nil
 }
 
 type dryRunResult struct {
@@ -77,9 +77,11 @@ type dryRunResult struct {
 	first    *deploy.Deployment
 	s3       *s3.Client
 	image    string // OCI layout of the pushed image
+	dir      *dagger.Directory
 }
 
-func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, redisToken *dagger.Secret) (*dryRunResult, error) {
+// rehearse runs the rehearsal; with collect, the artifacts are gathered while the account still runs.
+func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, redisToken *dagger.Secret, collect bool) (*dryRunResult, error) {
 	e, err := m.standIn(ctx, &gitSha, &redisToken)
 	if err != nil {
 		return nil, err
@@ -119,7 +121,11 @@ func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, redis
 		return nil, fmt.Errorf("dry-run: %w\n%s%s", err, head, report)
 	}
 	report = head + report + "\nDry-run passed. Deploy record:\n\n" + first.Record().Markdown() + "\n"
-	return &dryRunResult{report: report, progress: progress, first: first, s3: a.s3, image: images.layout}, nil
+	r := &dryRunResult{report: report, progress: progress, first: first, s3: a.s3, image: images.layout}
+	if collect {
+		r.dir, err = r.artifacts(ctx)
+	}
+	return r, err
 }
 
 // standIn is the module as the rehearsal uses it: the stand-in account's region, bucket, keys (a
