@@ -43,7 +43,7 @@ type Clock interface {
 // attempt number, from 1. The wait between attempts follows b and never runs past the deadline.
 func Until(ctx context.Context, deadline time.Time, b Backoff, clk Clock, step func(attempt int) error) error {
 	if clk == nil {
-		clk = wallClock{}
+		clk = WallClock{}
 	}
 	wait := b.First
 	for attempt := 1; ; attempt++ {
@@ -62,11 +62,14 @@ func Until(ctx context.Context, deadline time.Time, b Backoff, clk Clock, step f
 	}
 }
 
-type wallClock struct{}
+// WallClock is the real clock (the default when Until gets a nil Clock).
+type WallClock struct{}
 
-func (wallClock) Now() time.Time { return time.Now() }
+// Now returns time.Now().
+func (WallClock) Now() time.Time { return time.Now() }
 
-func (wallClock) Sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits for d or until ctx is done.
+func (WallClock) Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
