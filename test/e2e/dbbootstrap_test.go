@@ -29,11 +29,12 @@ func TestDBBootstrapOfThePushedImage(t *testing.T) {
 	dir, _ := dryRunArtifacts(t)
 	bin := extractFromImage(t, filepath.Join(dir, "image"), "usr/local/bin/bookme-dbbootstrap")
 	pg := testenv.StartPostgres(t)
+	appPassword := "e2e-app-password-" + randHex(t) // the same on both runs, as the env file's secret
 	run := func(i int) string {
 		cmd := exec.Command(bin, "--host", pg.Host, "--port", strconv.Itoa(pg.Port), "--db", "book_me_staging",
 			"--role", "book_me_staging_api", "--sslmode", "disable", "--app-password-env", "APP_PW")
 		cmd.Env = append(os.Environ(), "BOOKME_DB_MASTER_USER="+pg.SuperUser, "BOOKME_DB_MASTER_PASSWORD="+pg.SuperPassword,
-			"APP_PW=e2e-app-password-"+randHex(t))
+			"APP_PW="+appPassword)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("run %d: %v\n%s", i, err, out)
