@@ -42,18 +42,25 @@ func VarsJSON(vars map[string]any) ([]byte, error) {
 	return append(data, '\n'), nil
 }
 
-// VarFiles returns the -var-file arguments of one stack in one environment, relative to the stack
-// directory infra/stacks/<stack>: the environment's shared file, then the stack's own file when it
-// exists. It fails when the environment's shared file is missing.
+// VarFiles returns the var files of one stack in one environment, relative to the stack directory
+// infra/stacks/<stack>, reading infra/environments/ on disk: the same choice as VarFileArgs (the
+// environment's shared file, required; then the stack's own file when present).
 func VarFiles(infraDir, environment, stackName string) ([]string, error) {
-	shared := filepath.Join(infraDir, "environments", environment+".tfvars")
-	if _, err := os.Stat(shared); err != nil {
-		return nil, fmt.Errorf("stack: environment %q has no %s: add it (see infra/README.md)", environment, shared)
+	entries, err := os.ReadDir(filepath.Join(infraDir, "environments"))
+	if err != nil && !os.IsNotExist(err) {
+		return nil, fmt.Errorf("stack: read %s: %w", filepath.Join(infraDir, "environments"), err)
+	} // no directory: no environment, which VarFileArgs refuses by name
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
 	}
-	files := []string{filepath.Join("..", "..", "environments", environment+".tfvars")}
-	own := filepath.Join(infraDir, "environments", environment+"."+stackName+".tfvars")
-	if _, err := os.Stat(own); err == nil {
-		files = append(files, filepath.Join("..", "..", "environments", environment+"."+stackName+".tfvars"))
+	args, err := VarFileArgs(names, environment, stackName)
+	if err != nil {
+		return nil, err
+	}
+	files := make([]string, len(args))
+	for i, a := range args {
+		files[i] = filepath.FromSlash(strings.TrimPrefix(a, "-var-file="))
 	}
 	return files, nil
 }
