@@ -8,6 +8,7 @@ import (
 
 	"bookme-deploy/core/deploy"
 	"bookme-deploy/core/registry"
+	"bookme-deploy/core/smoke"
 
 	"dagger/bookme/internal/dagger"
 )
@@ -29,7 +30,7 @@ func (m *Bookme) BuildApi(
 	ctr := m.Source.Directory(deploy.DefaultLayout.APIDir).DockerBuild(dagger.DirectoryDockerBuildOpts{
 		Target: registry.ProductionStage, Platform: platform})
 	if gitSha != "" {
-		ctr = ctr.WithLabel("org.opencontainers.image.revision", gitSha)
+		ctr = ctr.WithLabel("org.opencontainers.image.revision", gitSha).WithEnvVariable(smoke.ReleaseEnv, gitSha)
 	}
 	if sourceUrl != "" {
 		ctr = ctr.WithLabel("org.opencontainers.image.source", sourceUrl)

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
-	"bookme-deploy/core/rollout"
 )
 
 // The operator verbs: one stage each, on names given explicitly (from `tofu output`), --dry-run.
@@ -60,54 +58,39 @@ func (m *Bookme) PublishApi(
 	return ref, err
 }
 
-// Roll registers new task-definition revisions (image by digest, nothing else changed), runs the
-// migration task first, then rolls the API and worker services, rolling every one back on failure.
-// With --migrate-only it runs only the migration (gating on its exit code); no service is touched.
+// Roll rolls an image already pushed (publish-api) under the deploy lock: the API, worker and
+// migrate revisions are rendered from OpenTofu's templates with the env file the API runs now, the
+// migration runs first, then the services roll (every one rolled back on failure). With
+// --migrate-only only the migration runs (gating on its exit code); no service is touched.
 // +cache="never"
 func (m *Bookme) Roll(
 	ctx context.Context,
-	// ECS cluster (backend output cluster_name).
-	cluster string,
-	// API service.
-	apiService string,
-	// Celery worker services.
-	workerServices []string,
-	// Name of the application container in every service's task definition.
-	container string,
-	// New image by digest: repo@sha256:….
+	// Image by digest: repo@sha256:….
 	image string,
-	// Commit recorded in the revisions' tags.
+	// Commit recorded in the revisions' tags and the lock.
 	gitSha string,
-	// Migration task family; empty: the API's new revision runs the migration.
+	// Who rolls (the lock's holder); default: "local".
 	// +optional
-	migrateFamily string,
+	who string,
 	// Skip the migration task.
 	// +optional
 	skipMigration bool,
-	// Run only the migration task (the API service's network); roll nothing.
+	// Run only the migration task; roll nothing.
 	// +optional
 	migrateOnly bool,
 	// Migration command override; default: migrate --noinput, then collectstatic --noinput.
 	// +optional
 	command []string,
-	// Print the plan; register and roll nothing.
+	// Print the plan; take no lock, register and roll nothing.
 	// +optional
 	dryRun bool,
 ) (string, error) {
-	eng, err := m.ecs(ctx)
+	p, s, err := m.site(ctx)
 	if err != nil {
 		return "", err
 	}
-	in := rollout.Input{Cluster: cluster, API: apiService, Workers: workerServices, Container: container, Image: image,
-		GitSHA: gitSha, Migration: rollout.Migration{Family: migrateFamily, Skip: skipMigration, Command: command}}
-	if migrateOnly {
-		if skipMigration {
-			return "", fmt.Errorf("--migrate-only and --skip-migration contradict each other")
-		}
-		in.Workers = nil
-		return deploy.Migrate(ctx, eng, in, dryRun)
-	}
-	return deploy.Roll(ctx, eng, in, dryRun)
+	return deploy.RollImage(ctx, p, s, deploy.RollOptions{Image: image, GitSHA: gitSha, Who: who, SkipMigration: skipMigration,
+		MigrateOnly: migrateOnly, Command: command}, dryRun)
 }
 
 // Rollback returns the environment to a previous release (default: the previous successful one from
@@ -197,12 +180,4 @@ func (m *Bookme) Unlock(
 		return "", err
 	}
 	return deploy.Unlock(ctx, a.s3, m.Env, bucket, force)
-}
-
-func (m *Bookme) ecs(ctx context.Context) (*rollout.Engine, error) {
-	a, err := m.connect(ctx, awsconf.Options{})
-	if err != nil {
-		return nil, err
-	}
-	return rollout.New(a.cfg, os.Stderr), nil
 }

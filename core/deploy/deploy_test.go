@@ -154,26 +154,6 @@ func TestStateBucketNameAndLockKey(t *testing.T) {
 	}
 }
 
-func TestRollbackTargets(t *testing.T) {
-	got, err := RollbackTargets([]string{"api=bookme-api:7", "worker=bookme-worker:3"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 || got["api"] != "bookme-api:7" || got["worker"] != "bookme-worker:3" {
-		t.Errorf("got %v", got)
-	}
-	if got, err := RollbackTargets(nil); err != nil || len(got) != 0 {
-		t.Errorf("no --to: got %v, %v", got, err)
-	}
-	for _, bad := range []string{"api", "=bookme-api:7", "api=", "=", ""} {
-		if _, err := RollbackTargets([]string{"api=bookme-api:7", bad}); err == nil {
-			t.Errorf("--to %q accepted", bad)
-		} else if !strings.Contains(err.Error(), "service=family:revision") {
-			t.Errorf("--to %q: error %q does not say the form", bad, err)
-		}
-	}
-}
-
 func TestStatsNoOp(t *testing.T) {
 	if !(Stats{}).NoOp() {
 		t.Error("zero stats are not a no-op")

@@ -45,9 +45,12 @@ type Deployment struct {
 	spaCut *spaCut
 	// rolledFrom maps each service migrate-and-roll moved to the revision it ran before.
 	rolledFrom map[string]string
-	held       *lock.Lock
-	rec        *record.Record
-	stats      Stats
+	// firstRelease maps each service this deploy moved off OpenTofu's template (its first release):
+	// a roll-back leaves it where it is.
+	firstRelease map[string]string
+	held         *lock.Lock
+	rec          *record.Record
+	stats        Stats
 	// plans collects each stage's plan text (plan mode).
 	plans map[string]string
 	// prints collects every part's fingerprint (plan and deploy alike).

@@ -176,6 +176,10 @@ func (d *Deployment) pruneEnvFiles(ctx context.Context) (string, error) {
 			ret.Listed = append(ret.Listed, aws.ToString(o.Key))
 		}
 	}
+	legacy := envfile.ObjectKey(d.cfg.Env) // the layout before releases: one file, overwritten
+	if _, err := d.ports.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(legacy)}); err == nil {
+		ret.Listed = append(ret.Listed, legacy)
+	}
 	var deleted, failed []string
 	for _, k := range envfile.PruneKeys(ret) {
 		if _, err := d.ports.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(k)}); err != nil {

@@ -74,7 +74,7 @@ func (r *rig) body(t *testing.T, key string) string {
 func TestEnvFilePerRelease(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
-	// The fixed key of before (the backend stack's default): never touched, never pruned.
+	// The fixed key of before (the backend stack's default): kept while a kept release may use it.
 	legacy := envfile.ObjectKey(env)
 	if _, err := r.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(configB), Key: aws.String(legacy), Body: strings.NewReader("OLD=1\n")}); err != nil {
 		t.Fatal(err)
@@ -118,6 +118,9 @@ func TestEnvFilePerRelease(t *testing.T) {
 		t.Error("B's env file lacks B's sender")
 	}
 	filesB := files
+	if _, err := r.head(configB, legacy); err != nil {
+		t.Errorf("the fixed key %s went while fewer releases than kept name their own: %v", legacy, err)
+	}
 	servicesB := r.serviceTDs(t)
 	for _, svc := range []string{apiSvc, workerSvc} {
 		if got := r.envFileOfRevision(t, servicesB[svc]); got != keyB {
@@ -159,7 +162,8 @@ func TestEnvFilePerRelease(t *testing.T) {
 	}
 
 	// Release D, keeping one previous release: D's and B's files stay (D's is referenced by both
-	// services), A's and the failed C's go; the fixed key stays.
+	// services), A's and the failed C's go, and so does the fixed key: both kept releases (D, B)
+	// name their own env file.
 	r.withSender(t, "d@book-me.example.com")
 	dD := r.deployment(t, func(c *deploy.Config) { c.GitSHA = thirdCommit; c.KeepReleases = 1 })
 	mustDeploy(t, dD)
@@ -171,15 +175,15 @@ func TestEnvFilePerRelease(t *testing.T) {
 	if _, ok := files[keyB]; !ok {
 		t.Errorf("B's env file (the previous release) was pruned")
 	}
-	if s := dD.Stats(); s.EnvFilesDeleted != 2 {
-		t.Errorf("D deleted %d env files, want 2 (A's and C's)", s.EnvFilesDeleted)
+	if s := dD.Stats(); s.EnvFilesDeleted != 3 {
+		t.Errorf("D deleted %d env files, want 3 (A's, C's and the fixed key)", s.EnvFilesDeleted)
 	}
 	for svc, td := range r.serviceTDs(t) {
 		if got := r.envFileOfRevision(t, td); got != keyD {
 			t.Errorf("service %s references %q, want D's %s", svc, got, keyD)
 		}
 	}
-	if _, err := r.head(configB, legacy); err != nil {
-		t.Errorf("the fixed key %s was deleted: %v", legacy, err)
+	if _, err := r.head(configB, legacy); err == nil {
+		t.Errorf("the fixed key %s outlived the releases that could use it", legacy)
 	}
 }

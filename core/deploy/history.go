@@ -43,6 +43,10 @@ type Site struct {
 	// ClientBucket serves the SPA; DistributionID is the CloudFront distribution in front of it.
 	ClientBucket   string `json:"clientBucket"`
 	DistributionID string `json:"distributionId"`
+	// Templates maps each task-definition family to OpenTofu's template revision; MigrateFamily is
+	// the migration task's family (`roll` renders a release from them).
+	Templates     map[string]string `json:"templates,omitempty"`
+	MigrateFamily string            `json:"migrateFamily,omitempty"`
 }
 
 // SiteOf is an environment's site from the stacks' outputs (`tofu output -json`, core/stack).
@@ -53,6 +57,7 @@ func SiteOf(env, stateBucket string, base *stack.Base, front *stack.Frontend, ba
 	}
 	if back != nil {
 		s.Cluster, s.APIService, s.WorkerService, s.APIContainer = back.ClusterName, back.APIServiceName, back.WorkerServiceName, back.APIContainerName
+		s.Templates, s.MigrateFamily = back.Templates(), back.MigrateTaskFamily
 		if s.ConfigBucket == "" {
 			s.ConfigBucket = back.ConfigBucket
 		}

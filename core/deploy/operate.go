@@ -2,138 +2,141 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"bookme-deploy/core/cdn"
 	"bookme-deploy/core/lock"
-	"bookme-deploy/core/release"
 	"bookme-deploy/core/rollout"
 )
 
-// The operator verbs: one stage of a deploy each, on names given explicitly (from `tofu output`),
-// each with a dry-run form that prints exactly what it would do.
-
-// UploadClient releases a built bundle to its bucket (release.Input names it); dryRun prints the plan.
-func UploadClient(ctx context.Context, in release.Input, dryRun bool) (string, error) {
-	plan, err := release.PlanRelease(ctx, in)
-	if err != nil {
-		return "", err
-	}
-	if dryRun {
-		return plan.Text(), nil
-	}
-	res, err := release.Apply(ctx, plan)
-	if err != nil {
-		return "", err
-	}
-	return res.Text() + "changed paths: " + strings.Join(res.ChangedPaths, " ") + "\n", nil
+// RollOptions is what the operator `roll` verb is given: an image already pushed (publish-api), by
+// digest; where it goes comes from the stacks' outputs (the Site).
+type RollOptions struct {
+	Image, GitSHA string
+	// Who rolls (the lock's holder); RunURL links to the CI run.
+	Who, RunURL string
+	// SkipMigration rolls without the migration task; MigrateOnly runs only it (no service moves).
+	SkipMigration, MigrateOnly bool
+	// Command overrides the migration's command.
+	Command  []string
+	Timeouts Timeouts
 }
 
-// Invalidate invalidates paths of a distribution (collapsed to /* above the threshold) and waits.
-func Invalidate(ctx context.Context, cfg aws.Config, distributionID string, paths []string, t Timeouts, dryRun bool, out io.Writer) (string, error) {
-	t = t.withDefaults()
-	cf := cloudfront.NewFromConfig(cfg)
-	plan, err := cdn.PlanInvalidation(ctx, cdn.Input{Client: cf, DistributionID: distributionID,
-		ChangedPaths: paths, CallerReference: NewRunID(), Progress: out})
-	if err != nil {
+// RollImage is the operator `roll` verb: under the deploy lock it renders the API, worker and
+// migrate revisions for the image from OpenTofu's templates (as a deploy does), keeping the env file
+// the API service runs now, runs the migration, then rolls the services (rolling every one back on
+// failure). With MigrateOnly it runs only the migration; dryRun prints the plan and takes no lock.
+func RollImage(ctx context.Context, p Ports, s Site, o RollOptions, dryRun bool) (string, error) {
+	if err := s.check("roll", true); err != nil {
 		return "", err
 	}
-	if dryRun {
-		return plan.Text(), nil
+	if o.MigrateOnly && o.SkipMigration {
+		return "", errors.New("roll: --migrate-only and --skip-migration contradict each other")
 	}
-	res, err := cdn.Apply(ctx, plan)
-	if err != nil || res.InvalidationID == "" {
-		return textOf(res, err)
-	}
-	status, err := cdn.Wait(ctx, cdn.WaitInput{Client: cf, DistributionID: distributionID,
-		InvalidationID: res.InvalidationID, Timeout: t.Invalidation, Interval: t.InvalidationPoll, Progress: out})
-	if err != nil {
-		return "", err
-	}
-	return res.Text() + "status: " + status + "\n", nil
-}
-
-func textOf(r *cdn.Result, err error) (string, error) {
-	if err != nil {
-		return "", err
-	}
-	return r.Text(), nil
-}
-
-// Roll registers new revisions (image by digest), runs the migration, rolls the services, rolling
-// every one back on failure.
-func Roll(ctx context.Context, eng *rollout.Engine, in rollout.Input, dryRun bool) (string, error) {
-	plan, err := eng.Plan(ctx, in)
-	if err != nil {
-		return "", err
-	}
-	if dryRun {
-		return plan.Text(), nil
-	}
-	res, err := eng.Apply(ctx, plan)
-	if err != nil {
-		return "", err
-	}
-	return res.Text(), nil
-}
-
-// Migrate registers the revisions and runs only the migration task; no service is touched.
-func Migrate(ctx context.Context, eng *rollout.Engine, in rollout.Input, dryRun bool) (string, error) {
-	plan, err := eng.Plan(ctx, in)
-	if err != nil {
-		return "", err
-	}
-	if dryRun {
-		return plan.Text(), nil
-	}
-	res, err := eng.Migrate(ctx, plan)
-	if err != nil {
-		return "", err
-	}
-	if res == nil {
-		return "nothing to migrate: the services already run " + in.Image + "\n", nil
-	}
-	return res.Text(), nil
-}
-
-// RollbackTargets parses --to service=family:revision arguments.
-func RollbackTargets(to []string) (map[string]string, error) {
-	targets := map[string]string{}
-	for _, t := range to {
-		svc, rev, ok := strings.Cut(t, "=")
-		if !ok || svc == "" || rev == "" {
-			return nil, fmt.Errorf("--to %q: want service=family:revision", t)
+	for fam, arn := range s.Templates {
+		if arn == "" || fam == "" {
+			return "", errors.New("roll: the backend stack's task_definition_templates output is incomplete: apply infra/stacks/backend first")
 		}
-		targets[svc] = rev
 	}
-	return targets, nil
-}
-
-// Rollback returns services to their previous revision (or the given ones) and waits.
-func Rollback(ctx context.Context, eng *rollout.Engine, cluster string, services, to []string, dryRun bool) (string, error) {
-	targets, err := RollbackTargets(to)
-	if err != nil {
-		return "", err
+	if len(s.Templates) == 0 {
+		return "", errors.New("roll: the backend stack has no task_definition_templates output: apply infra/stacks/backend first")
 	}
-	plan, err := eng.PlanRollback(ctx, rollout.RollbackInput{Cluster: cluster, Services: services, To: targets})
-	if err != nil {
-		return "", err
+	out := p.Out
+	if out == nil {
+		out = io.Discard
+	}
+	eng := rollout.New(p.AWS, out, p.RolloutOptions...)
+	plan := func(ctx context.Context) (*rollout.Plan, error) {
+		files, err := runningEnvFiles(ctx, eng.ECS, s)
+		if err != nil {
+			return nil, err
+		}
+		in := rollout.Input{Cluster: s.Cluster, API: s.APIService, Workers: []string{s.WorkerService}, Container: s.APIContainer,
+			Image: o.Image, GitSHA: o.GitSHA, Templates: s.Templates, EnvironmentFiles: files,
+			Migration: rollout.Migration{Family: s.MigrateFamily, Skip: o.SkipMigration, Command: o.Command},
+			Settings:  o.Timeouts.withDefaults().Rollout}
+		if o.MigrateOnly {
+			in.Workers = nil
+		}
+		return eng.Plan(ctx, in)
 	}
 	if dryRun {
-		return plan.Text(), nil
+		pl, err := plan(ctx)
+		if err != nil {
+			return "", err
+		}
+		return "would take the deploy lock s3://" + s.StateBucket + "/" + LockKey(s.Env) + "\n" + pl.Text(), nil
 	}
-	res, err := eng.Rollback(ctx, plan)
+	return underLock(ctx, p.S3, s, lock.Info{Holder: Who(o.Who), GitSHA: o.GitSHA, RunURL: o.RunURL}, o.Timeouts, out,
+		func(ctx context.Context) (string, error) {
+			pl, err := plan(ctx) // planned under the lock: a deploy may have moved the services since
+			if err != nil {
+				return "", err
+			}
+			fmt.Fprint(out, pl.Text())
+			if o.MigrateOnly {
+				res, err := eng.Migrate(ctx, pl)
+				if err != nil || res == nil {
+					return "nothing to migrate: the services already run " + o.Image + "\n", err
+				}
+				return res.Text(), nil
+			}
+			res, err := eng.Apply(ctx, pl)
+			if err != nil {
+				return "", err
+			}
+			return res.Text(), nil
+		})
+}
+
+// underLock runs fn holding the environment's deploy lock, and always releases it (with a context
+// that outlives a cancelled fn).
+func underLock(ctx context.Context, c *s3.Client, s Site, info lock.Info, t Timeouts, out io.Writer, fn func(context.Context) (string, error)) (string, error) {
+	opts := LockOptions(s.Env, s.StateBucket, t)
+	opts.Progress = out
+	held, err := lock.Acquire(ctx, c, opts, info)
 	if err != nil {
 		return "", err
 	}
-	return res.Text(), nil
+	text, err := fn(ctx)
+	if rerr := held.Release(context.WithoutCancel(ctx)); rerr != nil {
+		err = errors.Join(err, fmt.Errorf("release the deploy lock: %w", rerr))
+	}
+	return text, err
+}
+
+// runningEnvFiles are the env files the API service's current revision reads: a roll keeps the
+// running release's configuration (OpenTofu's templates name only the backend's default key).
+func runningEnvFiles(ctx context.Context, c *ecs.Client, s Site) ([]ecstypes.EnvironmentFile, error) {
+	svc, err := c.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(s.Cluster), Services: []string{s.APIService}})
+	if err != nil || len(svc.Services) == 0 {
+		return nil, fmt.Errorf("roll: read the service %s: %v", s.APIService, errOr(err, "not found"))
+	}
+	td, err := c.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: svc.Services[0].TaskDefinition})
+	if err != nil {
+		return nil, fmt.Errorf("roll: read the revision %s runs: %w", s.APIService, err)
+	}
+	for _, cd := range td.TaskDefinition.ContainerDefinitions {
+		if s.APIContainer == "" || aws.ToString(cd.Name) == s.APIContainer {
+			return append([]ecstypes.EnvironmentFile{}, cd.EnvironmentFiles...), nil
+		}
+	}
+	return nil, fmt.Errorf("roll: %s's revision has no container %q", s.APIService, s.APIContainer)
+}
+
+func errOr(err error, s string) any {
+	if err != nil {
+		return err
+	}
+	return s
 }
 
 // Unlock shows who holds an environment's deploy lock; with force it removes it.

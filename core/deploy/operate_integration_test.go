@@ -6,13 +6,17 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
 	"bookme-deploy/core/lock"
+	"bookme-deploy/core/rollout"
+	"bookme-deploy/core/stack"
 	"bookme-deploy/internal/testenv"
 )
 
@@ -116,5 +120,87 @@ func TestUnlockWithEachCredentialForm(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// (h) The operator `roll` of an image already pushed: under the deploy lock (a rival lock refuses it,
+// nothing moves), rendered from OpenTofu's templates (a template changed since the last deploy
+// reaches the services), keeping the env file the running release reads. The dry-run moves nothing.
+func TestRollImageRendersFromTemplatesUnderTheLock(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	dA := r.deployment(t, nil)
+	mustDeploy(t, dA)
+	keyA := dA.EnvFileKey()
+	before := r.serviceTDs(t)
+
+	back, err := stack.ParseBackend(r.outputs[stack.StackBackend])
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.site()
+	s.Templates, s.MigrateFamily = back.Templates(), back.MigrateTaskFamily
+	// OpenTofu raised the API's CPU since the last deploy: a new template revision.
+	c := ecs.NewFromConfig(r.cfg)
+	tpl, err := c.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(s.Templates[families["api"]])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := rollout.RegisterInputOf(tpl.TaskDefinition, nil)
+	in.Cpu, in.Memory = aws.String("1024"), aws.String("2048")
+	reg, err := c.RegisterTaskDefinition(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Templates[families["api"]] = aws.ToString(reg.TaskDefinition.TaskDefinitionArn)
+
+	image := strings.Replace(oldImage, "sha256:0000", "sha256:1111", 1)
+	o := deploy.RollOptions{Image: image, GitSHA: nextCommit, Who: "it-operator"}
+	o.Timeouts.Rollout.PollInterval = 100 * time.Millisecond
+	o.Timeouts.Lock, o.Timeouts.LockPoll = 300*time.Millisecond, 50*time.Millisecond
+
+	plan, err := deploy.RollImage(ctx, r.ports(t), s, o, true)
+	if err != nil || !strings.Contains(plan, "would take the deploy lock") {
+		t.Fatalf("dry-run: %v\n%s", err, plan)
+	}
+	if got := r.serviceTDs(t); got[apiSvc] != before[apiSvc] || got[workerSvc] != before[workerSvc] {
+		t.Fatalf("the dry-run moved the services: %v, before %v", got, before)
+	}
+
+	rival, err := lock.Acquire(ctx, r.s3, deploy.LockOptions(env, stateB, deploy.Timeouts{}), lock.Info{Holder: "bob", GitSHA: thirdCommit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := deploy.RollImage(ctx, r.ports(t), s, o, false); err == nil || !strings.Contains(err.Error(), "bob") {
+		t.Fatalf("roll under a rival's lock: %v", err)
+	}
+	if got := r.serviceTDs(t); got[apiSvc] != before[apiSvc] {
+		t.Fatalf("a refused roll moved the API to %s", got[apiSvc])
+	}
+	if err := rival.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := deploy.RollImage(ctx, r.ports(t), s, o, false); err != nil {
+		t.Fatalf("roll: %v", err)
+	}
+	after := r.serviceTDs(t)
+	for _, svc := range []string{apiSvc, workerSvc} {
+		td, err := c.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(after[svc])})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := aws.ToString(td.TaskDefinition.ContainerDefinitions[0].Image); got != image {
+			t.Errorf("%s runs %s, want %s", svc, got, image)
+		}
+		if got := r.envFileOfRevision(t, after[svc]); got != keyA {
+			t.Errorf("%s's new revision reads env file %q, want the running release's %s", svc, got, keyA)
+		}
+		if svc == apiSvc && (aws.ToString(td.TaskDefinition.Cpu) != "1024" || aws.ToString(td.TaskDefinition.Memory) != "2048") {
+			t.Errorf("the API's new revision has cpu %s memory %s, want OpenTofu's new 1024/2048", aws.ToString(td.TaskDefinition.Cpu), aws.ToString(td.TaskDefinition.Memory))
+		}
+	}
+	if h := r.lockHolder(t); h != nil {
+		t.Errorf("the lock is still held by %+v", h)
 	}
 }

@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"bookme-deploy/core/cdn"
 	"bookme-deploy/core/deployflow"
@@ -45,17 +45,31 @@ func (d *Deployment) migrateAndRoll(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("rolled, but the services' revisions could not be read back for a roll-back: %w", err)
 	}
-	moved := map[string]string{}
+	moved, first := map[string]string{}, map[string]string{}
 	for svc, td := range before {
-		if after[svc] != td {
+		if after[svc] == td {
+			continue
+		}
+		if d.isTemplate(ctx, td) {
+			first[svc] = td // OpenTofu's placeholder: nothing a roll-back could return to
+		} else {
 			moved[svc] = td
 		}
 	}
 	d.mu.Lock()
-	d.rolledFrom = moved
+	d.rolledFrom, d.firstRelease = moved, first
 	d.mu.Unlock()
 	d.recordRelease(ctx, after)
 	return detail, nil
+}
+
+// isTemplate reports whether a revision is one of OpenTofu's templates (placeholder image). A
+// revision whose tags cannot be read counts as a release: the roll-back then tries it.
+func (d *Deployment) isTemplate(ctx context.Context, arn string) bool {
+	eng := rollout.New(d.ports.AWS, d.progress(ctx), d.ports.RolloutOptions...)
+	out, err := eng.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn),
+		Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags}})
+	return err == nil && rollout.IsTemplate(out.Tags)
 }
 
 // recordRelease notes in the record the revisions the services run once rolled (also when the roll
@@ -113,7 +127,7 @@ func (d *Deployment) serviceRevisions(ctx context.Context) (map[string]string, e
 // went back and what did not. Migrations are never reversed.
 func (d *Deployment) rollBack(ctx context.Context) (string, error) {
 	d.mu.Lock()
-	cut, from := d.spaCut, d.rolledFrom
+	cut, from, first := d.spaCut, d.rolledFrom, d.firstRelease
 	d.mu.Unlock()
 	rb := &record.Rollback{Reason: deployflow.Failure(ctx), NotRolledBack: []string{
 		"database migrations: never reversed (the previous release runs against the migrated schema)",
@@ -121,7 +135,10 @@ func (d *Deployment) rollBack(ctx context.Context) (string, error) {
 		"OpenTofu changes: not reverted (the stacks are not part of a release)",
 	}}
 	var done, problems []string
-	if cut != nil {
+	if cut != nil && cut.previous == nil && len(cut.paths) > 0 {
+		rb.SPA = &record.SPARollback{From: cut.releaseID}
+		rb.NotRolledBack = append(rb.NotRolledBack, "SPA: stays on this release, the first managed one (no previous release to serve)")
+	} else if cut != nil {
 		sp, paths, err := d.restoreSPA(ctx, cut)
 		rb.SPA = sp
 		if err != nil {
@@ -152,8 +169,12 @@ func (d *Deployment) rollBack(ctx context.Context) (string, error) {
 			}
 			done = append(done, "services "+strings.Join(names, ", ")+" → their previous revisions")
 		}
-	} else {
+	} else if len(first) == 0 {
 		rb.NotRolledBack = append(rb.NotRolledBack, "services: this deploy did not move them")
+	}
+	for _, svc := range sortedKeys(first) {
+		rb.NotRolledBack = append(rb.NotRolledBack, fmt.Sprintf("service %s: stays on this release, its first: before it ran "+
+			"OpenTofu's template %s, whose placeholder image cannot run", svc, shortRevision(first[svc])))
 	}
 	d.mu.Lock()
 	if d.rec != nil {
@@ -169,14 +190,9 @@ func (d *Deployment) rollBack(ctx context.Context) (string, error) {
 // restoreSPA serves the previous release's entry files again; it returns the paths that changed.
 func (d *Deployment) restoreSPA(ctx context.Context, cut *spaCut) (*record.SPARollback, []string, error) {
 	sp := &record.SPARollback{From: cut.releaseID}
-	if cut.previous == nil {
-		if len(cut.paths) == 0 {
-			sp.RolledBack = true // the cut-over changed nothing served
-			return sp, nil, nil
-		}
-		err := errors.New("no previous release to serve again (this was the first managed release)")
-		sp.Error = err.Error()
-		return sp, nil, err
+	if cut.previous == nil { // and the cut-over changed nothing served
+		sp.RolledBack = true
+		return sp, nil, nil
 	}
 	plan, err := release.PlanRestore(ctx, release.RestoreInput{Client: d.ports.S3, Bucket: d.frontend.ClientBucket,
 		Seq: cut.previous.Seq, Progress: d.progress(ctx)})

@@ -14,10 +14,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"bookme-deploy/core/deploy"
 	"bookme-deploy/core/record"
 	"bookme-deploy/core/release"
+	"bookme-deploy/core/rollout"
 	"bookme-deploy/core/smoke"
 	"bookme-deploy/internal/testenv"
 )
@@ -224,5 +226,54 @@ func TestSmokeFailureAfterCutoverRollsTheReleaseBack(t *testing.T) {
 	}
 	if !migrations {
 		t.Errorf("the record does not say migrations are not reversed: %v", rb.NotRolledBack)
+	}
+}
+
+// (c) the first release fails after the cut-over: before it the services ran OpenTofu's templates
+// (tagged bookme:template=true, placeholder image, as infra/modules/ecs-task registers them) and the
+// bucket served no managed release. There is nothing to return to: the services stay on the release
+// (a template cannot run), the SPA stays, and the record says so instead of claiming a roll-back.
+func TestFirstReleaseFailingAfterCutoverStaysAndSaysSo(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	c := ecs.NewFromConfig(r.cfg)
+	before := r.serviceTDs(t)
+	for _, arn := range before {
+		if _, err := c.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: aws.String(arn),
+			Tags: []ecstypes.Tag{{Key: aws.String(rollout.TemplateTag), Value: aws.String("true")}}}); err != nil {
+			t.Fatalf("tag %s as a template: %v", arn, err)
+		}
+	}
+	r.smoke = func(context.Context, smoke.Target) (string, error) {
+		return "", errors.New("smoke: GET https://" + apiDomain + "/auth/ping/: 502 Bad Gateway")
+	}
+	if _, err := r.deployment(t, nil).Deploy(ctx); err == nil || !strings.Contains(err.Error(), "smoke") {
+		t.Fatalf("deploy error %v, want the smoke failure", err)
+	}
+	after := r.serviceTDs(t)
+	for _, svc := range []string{apiSvc, workerSvc} {
+		if after[svc] == before[svc] {
+			t.Errorf("service %s is back on the template %s, whose placeholder image cannot run", svc, before[svc])
+		}
+		td, err := c.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(after[svc])})
+		if err != nil || aws.ToString(td.TaskDefinition.ContainerDefinitions[0].Image) == oldImage {
+			t.Errorf("service %s runs %s, want the release's image (%v)", svc, after[svc], err)
+		}
+	}
+	if h := r.lockHolder(t); h != nil {
+		t.Errorf("the lock is still held by %+v", h)
+	}
+	rb := lastRecord(t, r).Rollback
+	if rb == nil {
+		t.Fatal("the record has no roll-back section")
+	}
+	said := strings.Join(rb.NotRolledBack, "\n")
+	for _, want := range []string{"service " + apiSvc + ": stays on this release", "service " + workerSvc + ": stays", "OpenTofu's template", "SPA: stays on this release"} {
+		if !strings.Contains(said, want) {
+			t.Errorf("the record's not-rolled-back list lacks %q:\n%s", want, said)
+		}
+	}
+	if len(rb.Services) != 0 {
+		t.Errorf("the record claims service roll-backs: %+v", rb.Services)
 	}
 }

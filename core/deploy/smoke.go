@@ -13,8 +13,9 @@ import (
 	"bookme-deploy/core/smoke"
 )
 
-// smokeStage checks that the released stack answers: by default the API through the ALB and the SPA
-// through CloudFront (Ports.Smoke replaces it where nothing serves HTTP).
+// smokeStage checks that the new release answers: by default the API through the ALB, naming the
+// release's commit (smoke.ReleaseHeader), and the SPA through CloudFront serving the release's entry
+// (Ports.Smoke replaces it where nothing serves HTTP).
 func (d *Deployment) smokeStage(ctx context.Context) (string, error) {
 	index, err := d.releasedIndex(ctx)
 	if err != nil {
@@ -36,7 +37,8 @@ func (d *Deployment) smokeStage(ctx context.Context) (string, error) {
 		}
 	}
 	return check(ctx, smoke.Target{APIURL: d.backend.APIURL, ClientURL: d.frontend.ClientURL, Entry: entry,
-		ClientBucket: d.frontend.ClientBucket})
+		ClientBucket: d.frontend.ClientBucket, Release: d.cfg.GitSHA, Image: d.Image(),
+		Cluster: d.backend.ClusterName, Services: []string{d.backend.APIServiceName, d.backend.WorkerServiceName}})
 }
 
 // releasedIndex is the index.html the release stage uploaded, or — when the release was not

@@ -62,8 +62,10 @@ type Retention struct {
 }
 
 // PruneKeys returns the listed release env files to delete, sorted: every one that is neither the
-// env file of one of the Keep newest releases nor referenced. Keys that are not release env files of
-// the environment (the fixed service-config/api/<env>.env, anything else) are never returned.
+// env file of one of the Keep newest releases nor referenced. The fixed key of the layout before
+// releases (ObjectKey: service-config/api/<env>.env, overwritten by every deploy), when listed, goes
+// only once each of the Keep newest releases names its own release key: a release recorded without
+// the field may have run with it. Other keys are never returned.
 func PruneKeys(r Retention) []string {
 	keep := r.Keep
 	if keep <= 0 {
@@ -84,10 +86,15 @@ func PruneKeys(r Retention) []string {
 		kept[k] = true
 		n++
 	}
+	legacy := ObjectKey(r.Environment)
+	legacyGoes := len(r.Releases) >= keep
+	for _, k := range r.Releases[:min(keep, len(r.Releases))] {
+		legacyGoes = legacyGoes && k != "" && k != legacy
+	}
 	var del []string
 	seen := map[string]bool{}
 	for _, k := range r.Listed {
-		if kept[k] || seen[k] || !IsReleaseKey(r.Environment, k) {
+		if kept[k] || seen[k] || !IsReleaseKey(r.Environment, k) && !(k == legacy && legacyGoes) {
 			continue
 		}
 		seen[k] = true

@@ -43,12 +43,14 @@ func TestPruneKeys(t *testing.T) {
 		r    Retention
 		want []string
 	}{
-		{"keeps the newest N releases", Retention{Listed: listed, Releases: []string{k5, k4, k3, k2, k1}, Keep: 3}, []string{k1, k2}},
-		{"a referenced key is never deleted", Retention{Listed: listed, Releases: []string{k5, k4, k3}, Referenced: []string{k1}, Keep: 2}, []string{k2, k3}},
-		{"releases sharing a key count as releases", Retention{Listed: listed, Releases: []string{k5, k5, k4, k3}, Keep: 3}, []string{k1, k2, k3}},
+		{"keeps the newest N releases", Retention{Listed: listed, Releases: []string{k5, k4, k3, k2, k1}, Keep: 3}, []string{k1, k2, ObjectKey("staging")}},
+		{"the fixed key of an old release is kept while it is kept", Retention{Listed: listed, Releases: []string{k5, ObjectKey("staging")}, Keep: 2}, []string{k1, k2, k3, k4}},
+		{"the fixed key is kept while a service references it", Retention{Listed: listed, Releases: []string{k5, k4}, Referenced: []string{ObjectKey("staging")}, Keep: 1}, []string{k1, k2, k3, k4}},
+		{"a referenced key is never deleted", Retention{Listed: listed, Releases: []string{k5, k4, k3}, Referenced: []string{k1}, Keep: 2}, []string{k2, k3, ObjectKey("staging")}},
+		{"releases sharing a key count as releases", Retention{Listed: listed, Releases: []string{k5, k5, k4, k3}, Keep: 3}, []string{k1, k2, k3, ObjectKey("staging")}},
 		{"records without the field are skipped", Retention{Listed: listed, Releases: []string{k5, "", k4}, Keep: 2}, []string{k1, k2, k3}},
 		{"files of failed releases go (not in the list)", Retention{Listed: listed, Releases: []string{k5}, Referenced: []string{k5}, Keep: 3}, []string{k1, k2, k3, k4}},
-		{"keep ≤ 0 keeps the newest", Retention{Listed: listed, Releases: []string{k5, k4}}, []string{k1, k2, k3, k4}},
+		{"keep ≤ 0 keeps the newest", Retention{Listed: listed, Releases: []string{k5, k4}}, []string{k1, k2, k3, k4, ObjectKey("staging")}},
 		{"nothing listed", Retention{Releases: []string{k5}, Keep: 3}, nil},
 		{"another environment's keys are not ours", Retention{Environment: "production", Listed: listed, Keep: 1}, nil},
 	}

@@ -16,8 +16,9 @@ var errOtherHost = errors.New("redirect to another host")
 
 // response is one attempt's outcome.
 type response struct {
-	status int
-	body   []byte
+	status  int
+	body    []byte
+	release string // the ReleaseHeader's value ("" when absent)
 }
 
 // verdict is what a check makes of one response: ok, retry (with why), or fail (with why).
@@ -128,7 +129,7 @@ func get(ctx context.Context, c *http.Client, rawURL string, maxBody int64, time
 		}
 		return response{}, fmt.Errorf("read body: %w", err)
 	}
-	return response{status: resp.StatusCode, body: body}, nil
+	return response{status: resp.StatusCode, body: body, release: resp.Header.Get(ReleaseHeader)}, nil
 }
 
 // unwrapURL drops net/url's "Get \"…\": " prefix (the URL is in the message already).

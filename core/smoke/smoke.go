@@ -32,6 +32,7 @@ type options struct {
 	retryFor       time.Duration
 	interval       time.Duration
 	progress       io.Writer
+	release        string
 }
 
 // WithRequestTimeout bounds each attempt (default 10 s).
@@ -45,6 +46,9 @@ func WithInterval(d time.Duration) Option { return func(o *options) { o.interval
 
 // WithProgress receives one line whenever the reason for retrying changes (default: none).
 func WithProgress(w io.Writer) Option { return func(o *options) { o.progress = w } }
+
+// WithRelease makes the API check demand answers from this release (see API).
+func WithRelease(commit string) Option { return func(o *options) { o.release = commit } }
 
 // WithHTTPClient sets the client's transport (TLS roots, proxies). Its redirect policy and timeout
 // are replaced by the check's own: redirects are followed only within the same host.

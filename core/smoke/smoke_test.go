@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -272,6 +273,67 @@ func TestSPA(t *testing.T) {
 	t.Run("no expected entry", func(t *testing.T) {
 		if _, err := SPA(context.Background(), "http://127.0.0.1:1/", " ", fast()...); err == nil || !strings.Contains(err.Error(), "no expected entry") {
 			t.Fatalf("SPA = %v", err)
+		}
+	})
+}
+
+// releaseServer answers the health check naming the releases in order, then the last one for ever.
+func releaseServer(t *testing.T, releases ...string) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i := int(n.Add(1)) - 1
+		if i >= len(releases) {
+			i = len(releases) - 1
+		}
+		if releases[i] != "" {
+			w.Header().Set(ReleaseHeader, releases[i])
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status": "ok"}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func TestAPIReleaseAware(t *testing.T) {
+	const oldSHA, newSHA = "1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222"
+	t.Run("old tasks drain, then the new release answers three times in a row", func(t *testing.T) {
+		srv, n := releaseServer(t, oldSHA, newSHA, oldSHA, newSHA, newSHA, newSHA)
+		var progress bytes.Buffer
+		res, err := API(context.Background(), srv.URL, fast(WithRelease(newSHA), WithProgress(&progress))...)
+		if err != nil || !res.OK || n.Load() != 6 {
+			t.Fatalf("API = %+v, %v (requests %d)", res, err, n.Load())
+		}
+		if !strings.Contains(progress.String(), "answered by release 111111111111, want 222222222222") {
+			t.Errorf("progress:\n%s", progress.String())
+		}
+	})
+	t.Run("a release that never answers fails naming the one that does", func(t *testing.T) {
+		srv, _ := releaseServer(t, oldSHA)
+		_, err := API(context.Background(), srv.URL, fast(WithRelease(newSHA))...)
+		if err == nil || !strings.Contains(err.Error(), "answered by release 111111111111, want 222222222222") {
+			t.Fatalf("API = %v", err)
+		}
+	})
+	t.Run("an API that names no release is not taken for the new one", func(t *testing.T) {
+		srv, _ := releaseServer(t, "")
+		_, err := API(context.Background(), srv.URL, fast(WithRelease(newSHA))...)
+		if err == nil || !strings.Contains(err.Error(), "without "+ReleaseHeader) {
+			t.Fatalf("API = %v", err)
+		}
+	})
+	t.Run("without WithRelease any 200 will do", func(t *testing.T) {
+		srv, n := releaseServer(t, oldSHA)
+		if res, err := API(context.Background(), srv.URL, fast()...); err != nil || !res.OK || n.Load() != 1 {
+			t.Fatalf("API = %+v, %v", res, err)
+		}
+	})
+	t.Run("HTTP passes the target's release on", func(t *testing.T) {
+		srv, _ := releaseServer(t, oldSHA)
+		_, err := HTTP(context.Background(), Target{APIURL: srv.URL, Release: newSHA, ClientURL: srv.URL, Entry: "assets/x.js"}, fast()...)
+		if err == nil || !strings.Contains(err.Error(), "want 222222222222") {
+			t.Fatalf("HTTP = %v", err)
 		}
 	})
 }

@@ -14,12 +14,22 @@ type Target struct {
 	ClientURL, Entry string
 	// ClientBucket is the bucket CloudFront serves the SPA from.
 	ClientBucket string
+	// Release is the commit the API must answer as (ReleaseHeader); empty: any 200 will do.
+	Release string
+	// Image is the release's image (repo@digest), and Cluster and Services the ECS services that must
+	// run it: what a check that cannot reach the API over HTTP looks at instead.
+	Image, Cluster string
+	Services       []string
 }
 
-// HTTP checks the API and the SPA over HTTP: the API answers, and the SPA's index.html references
-// the new release's entry file.
+// HTTP checks the API and the SPA over HTTP: the API answers as the new release (when t.Release is
+// set), and the SPA's index.html references the new release's entry file.
 func HTTP(ctx context.Context, t Target, opts ...Option) (string, error) {
-	api, err := API(ctx, t.APIURL, opts...)
+	apiOpts := opts
+	if t.Release != "" {
+		apiOpts = append(append([]Option(nil), opts...), WithRelease(t.Release))
+	}
+	api, err := API(ctx, t.APIURL, apiOpts...)
 	if err != nil {
 		return "", err
 	}

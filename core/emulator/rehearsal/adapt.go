@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"bookme-deploy/core/deploy"
@@ -19,10 +20,28 @@ import (
 // no tasks), a short poll, and a smoke check of what CloudFront would serve (moto serves no HTTP).
 func Adapt(cfg *deploy.Config, ports *deploy.Ports) {
 	ports.RolloutOptions = append(ports.RolloutOptions, emulator.RolloutOptions()...)
-	ports.Smoke = BucketSmoke(ports.S3)
+	ports.Smoke = Smoke(ports.AWS, ports.S3)
 	cfg.Timeouts.Rollout.PollInterval = time.Second
 	cfg.Timeouts.InvalidationPoll = time.Second
 	cfg.Rehearsal = true
+}
+
+// Smoke is the emulated account's version-aware smoke check: ECS runs the release's image in every
+// service (moto runs no tasks and serves no HTTP, so the API cannot answer for itself), and the
+// client bucket serves the release's entry (BucketSmoke).
+func Smoke(cfg aws.Config, c *s3.Client) deploy.Smoke {
+	bucket := BucketSmoke(c)
+	return func(ctx context.Context, t smoke.Target) (string, error) {
+		run, err := ServicesRun(ctx, cfg, t.Cluster, t.Services, t.Image)
+		if err != nil {
+			return "", fmt.Errorf("smoke: the services do not run release %s: %w", deploy.Short(t.Release), err)
+		}
+		spa, err := bucket(ctx, t)
+		if err != nil {
+			return "", err
+		}
+		return "services run release " + deploy.Short(t.Release) + ": " + run + "; " + spa, nil
+	}
 }
 
 // BucketSmoke checks the client bucket's index.html — what CloudFront would serve — references the

@@ -1,4 +1,6 @@
 """Middleware of the book_me reference API."""
+import os
+
 from django.http import JsonResponse
 
 HEALTH_PATHS = frozenset({"/auth/ping/", "/auth/ping"})
@@ -12,6 +14,10 @@ class HealthCheckMiddleware:
     SECURE_SSL_REDIRECT would answer with 301). The check proves the process serves
     requests; it does not touch the database or Redis, so a slow dependency does not
     make every task unhealthy at once.
+
+    The answer names the release that serves it in ``X-Bookme-Release`` (the commit the
+    pipeline bakes into the image as ``BOOKME_RELEASE``): the deploy's smoke check proves
+    the new release answers, not merely that something does.
     """
 
     def __init__(self, get_response):
@@ -19,5 +25,7 @@ class HealthCheckMiddleware:
 
     def __call__(self, request):
         if request.path in HEALTH_PATHS and request.method in ("GET", "HEAD"):
-            return JsonResponse({"status": "ok"})
+            response = JsonResponse({"status": "ok"})
+            response["X-Bookme-Release"] = os.environ.get("BOOKME_RELEASE", "")
+            return response
         return self.get_response(request)

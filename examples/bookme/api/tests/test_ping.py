@@ -1,4 +1,6 @@
 """The load balancer's health check: GET /auth/ping/ answers 200 JSON in every situation it meets."""
+from unittest import mock
+
 from django.test import SimpleTestCase, override_settings
 
 
@@ -37,3 +39,9 @@ class PingTests(SimpleTestCase):
 
     def test_post_is_not_the_health_check(self):
         self.assertEqual(self.client.post("/auth/ping/").status_code, 405)
+
+    def test_ping_names_the_release_baked_into_the_image(self):
+        with mock.patch.dict("os.environ", {"BOOKME_RELEASE": "0123456789abcdef0123456789abcdef01234567"}):
+            response = self.client.get("/auth/ping/")
+        self.assert_ok(response)
+        self.assertEqual(response["X-Bookme-Release"], "0123456789abcdef0123456789abcdef01234567")
