@@ -8,7 +8,10 @@ import (
 	"dagger/bookme/internal/dagger"
 )
 
-const nodeImage = "node:22-bookworm-slim"
+const (
+	nodeImage = "node:22-bookworm-slim"
+	clientDir = "examples/bookme/frontend" // the reference app's client
+)
 
 // BuildClient builds the React SPA (npm ci, npm run build) with the API's URLs baked in: dist/.
 func (m *Bookme) BuildClient(
@@ -17,7 +20,7 @@ func (m *Bookme) BuildClient(
 	// The WebSocket base URL, e.g. wss://api.example.com.
 	wsUrl string,
 ) *dagger.Directory {
-	src := m.Source.Directory("examples/bookme/frontend")
+	src := m.Source.Directory(clientDir)
 	return dag.Container().From(nodeImage).
 		WithMountedCache("/root/.npm", dag.CacheVolume("bookme-npm")).
 		WithWorkdir("/src").

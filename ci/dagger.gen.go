@@ -406,6 +406,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repeat", err))
 				}
 			}
+			var releases int
+			if inputArgs["releases"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["releases"]), &releases)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg releases", err))
+				}
+			}
 			var redisAuthToken *dagger.Secret
 			if inputArgs["redisAuthToken"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
@@ -413,7 +420,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisAuthToken", err))
 				}
 			}
-			return (*Bookme).DryRun(&parent, ctx, gitSha, repeat, redisAuthToken)
+			return (*Bookme).DryRun(&parent, ctx, gitSha, repeat, releases, redisAuthToken)
 		case "DryRunArtifacts":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -434,6 +441,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg repeat", err))
 				}
 			}
+			var releases int
+			if inputArgs["releases"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["releases"]), &releases)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg releases", err))
+				}
+			}
 			var redisAuthToken *dagger.Secret
 			if inputArgs["redisAuthToken"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
@@ -441,7 +455,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisAuthToken", err))
 				}
 			}
-			return (*Bookme).DryRunArtifacts(&parent, ctx, gitSha, repeat, redisAuthToken)
+			return (*Bookme).DryRunArtifacts(&parent, ctx, gitSha, repeat, releases, redisAuthToken)
 		case "History":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -567,34 +581,6 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var cluster string
-			if inputArgs["cluster"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["cluster"]), &cluster)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cluster", err))
-				}
-			}
-			var apiService string
-			if inputArgs["apiService"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["apiService"]), &apiService)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg apiService", err))
-				}
-			}
-			var workerServices []string
-			if inputArgs["workerServices"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["workerServices"]), &workerServices)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg workerServices", err))
-				}
-			}
-			var container string
-			if inputArgs["container"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["container"]), &container)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg container", err))
-				}
-			}
 			var image string
 			if inputArgs["image"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
@@ -609,11 +595,11 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg gitSha", err))
 				}
 			}
-			var migrateFamily string
-			if inputArgs["migrateFamily"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["migrateFamily"]), &migrateFamily)
+			var who string
+			if inputArgs["who"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["who"]), &who)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg migrateFamily", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg who", err))
 				}
 			}
 			var skipMigration bool
@@ -644,7 +630,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
 				}
 			}
-			return (*Bookme).Roll(&parent, ctx, cluster, apiService, workerServices, container, image, gitSha, migrateFamily, skipMigration, migrateOnly, command, dryRun)
+			return (*Bookme).Roll(&parent, ctx, image, gitSha, who, skipMigration, migrateOnly, command, dryRun)
 		case "Rollback":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)

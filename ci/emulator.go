@@ -38,11 +38,15 @@ func (m *Bookme) DryRun(
 	// Deploy a second time and check that it changes nothing.
 	// +default=true
 	repeat bool,
+	// Releases to rehearse: 1 (A) or 3 (then B with source, OpenTofu, env and SPA changes; C failing
+	// after its cut-over; rollback to A).
+	// +default=3
+	releases int,
 	// Redis AUTH token to rehearse with; default: a random one.
 	// +optional
 	redisAuthToken *dagger.Secret,
 ) (string, error) {
-	r, err := m.rehearse(ctx, gitSha, repeat, redisAuthToken, false)
+	r, err := m.rehearse(ctx, gitSha, repeat, releases, redisAuthToken, false)
 	if err != nil {
 		return "", err
 	}
@@ -60,11 +64,15 @@ func (m *Bookme) DryRunArtifacts(
 	// Deploy a second time and check that it changes nothing.
 	// +default=true
 	repeat bool,
+	// Releases to rehearse: 1 (A) or 3 (then B with source, OpenTofu, env and SPA changes; C failing
+	// after its cut-over; rollback to A).
+	// +default=3
+	releases int,
 	// Redis AUTH token to rehearse with; default: a random one.
 	// +optional
 	redisAuthToken *dagger.Secret,
 ) (*dagger.Directory, error) {
-	r, err := m.rehearse(ctx, gitSha, repeat, redisAuthToken, true)
+	r, err := m.rehearse(ctx, gitSha, repeat, releases, redisAuthToken, true)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +89,7 @@ type dryRunResult struct {
 }
 
 // rehearse runs the rehearsal; with collect, the artifacts are gathered while the account still runs.
-func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, redisToken *dagger.Secret, collect bool) (*dryRunResult, error) {
+func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, releases int, redisToken *dagger.Secret, collect bool) (*dryRunResult, error) {
 	e, err := m.standIn(ctx, &gitSha, &redisToken)
 	if err != nil {
 		return nil, err
@@ -104,18 +112,30 @@ func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, redis
 		return nil, err
 	}
 	progress := &strings.Builder{} // core/deploy serialises its writes
-	base := deploy.Config{Env: e.Env, GitSHA: gitSha, Who: "dry-run", StateBucket: e.StateBucket}
-	mk := func() (*deploy.Deployment, error) {
+	base := deploy.Config{Env: e.Env, Who: "dry-run", StateBucket: e.StateBucket}
+	mk := func(step rehearsal.Step) (*deploy.Deployment, error) {
+		f, err := e.edited(ctx, step)
+		if err != nil {
+			return nil, err
+		}
 		cfg := base
-		cfg.RunID = deploy.NewRunID()
-		t := e.tofu(a, cfg, redisToken)
+		cfg.GitSHA, cfg.RunID = step.GitSHA, deploy.NewRunID()
+		t := f.tofu(a, cfg, redisToken)
 		t.extra = files
-		ports := deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: t, Images: images, Client: clientBuilder{m: e},
-			Source: sourceFiles{dir: e.Source}, Out: io.MultiWriter(os.Stderr, progress)}
-		rehearsal.Adapt(&cfg, &ports)
+		im := *images
+		im.m, im.gitSHA = f, step.GitSHA
+		ports := deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: t, Images: &im, Client: clientBuilder{m: f},
+			Source: sourceFiles{dir: f.Source}, Out: io.MultiWriter(os.Stderr, progress)}
+		step.Adapt(&cfg, &ports)
 		return deploy.New(cfg, ports)
 	}
-	report, first, err := rehearsal.Rehearsal{New: mk, AWS: a.cfg, S3: a.s3, Repeat: repeat}.Run(ctx)
+	steps := rehearsal.Steps(e.Env, gitSha, rehearsal.Paths{APIDir: deploy.DefaultLayout.APIDir, ClientDir: clientDir,
+		ServiceConfigDir: deploy.DefaultLayout.ServiceConfigDir})
+	if releases != 1 && releases != len(steps) {
+		return nil, fmt.Errorf("dry-run: --releases %d: rehearse 1 release (A) or 3 (A, B, C)", releases)
+	}
+	report, first, err := rehearsal.Rehearsal{New: mk, Steps: steps[:releases], AWS: a.cfg, S3: a.s3, Repeat: repeat,
+		Out: io.MultiWriter(os.Stderr, progress)}.Run(ctx)
 	head := fmt.Sprintf("# bookme dry-run (%s, commit %s, emulated account)\n\n", e.Env, deploy.Short(gitSha))
 	if err != nil {
 		return nil, fmt.Errorf("dry-run: %w\n%s%s", err, head, report)
@@ -126,6 +146,19 @@ func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, redis
 		r.dir, err = r.artifacts(ctx)
 	}
 	return r, err
+}
+
+// edited is the module with a rehearsal step's changes made to its source.
+func (m *Bookme) edited(ctx context.Context, step rehearsal.Step) (*Bookme, error) {
+	files, err := step.Files(func(p string) (string, error) { return m.Source.File(p).Contents(ctx) })
+	if err != nil {
+		return nil, err
+	}
+	f := *m
+	for p, content := range files {
+		f.Source = f.Source.WithNewFile(p, content)
+	}
+	return &f, nil
 }
 
 // standIn is the module as the rehearsal uses it: the stand-in account's region, bucket, keys (a

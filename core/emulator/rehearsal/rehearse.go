@@ -3,6 +3,7 @@ package rehearsal
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -12,25 +13,35 @@ import (
 	"bookme-deploy/core/deploy"
 )
 
-// Rehearsal is the dry-run: a release of the commit deployed to the emulated account, the plan of
+// Rehearsal is the dry-run: release A of the commit deployed to the emulated account, the plan of
 // the same commit afterwards (nothing left to change in what the pipeline owns), optionally the
-// same release deployed again (must change nothing), and the account checked as a user would.
+// same release deployed again (must change nothing); with three steps, the life of a release after
+// it (Lifecycle: B with changes everywhere, C failing after its cut-over, a rollback to A); and the
+// account checked as a user would.
 type Rehearsal struct {
-	// New makes a fresh deployment of the same configuration (one per run, as CI would).
-	New    func() (*deploy.Deployment, error)
+	// New makes a fresh deployment of a step (one per run, as CI would).
+	New func(Step) (*deploy.Deployment, error)
+	// Steps are A alone, or A, B and C (Steps).
+	Steps  []Step
 	AWS    aws.Config
 	S3     *s3.Client
 	Repeat bool
+	// Out receives the rollback's progress.
+	Out io.Writer
 }
 
-// Run returns the Markdown report and the first deployment (its record and outputs).
+// Run returns the Markdown report and release A's deployment (its record and outputs).
 func (r Rehearsal) Run(ctx context.Context) (string, *deploy.Deployment, error) {
 	var b strings.Builder
-	first, err := r.deploy(ctx, &b, "First deploy")
+	if len(r.Steps) != 1 && len(r.Steps) != 3 {
+		return "", nil, fmt.Errorf("rehearsal: %d releases; want 1 (A) or 3 (A, B, C)", len(r.Steps))
+	}
+	a := r.Steps[0]
+	first, err := r.deploy(ctx, &b, a, "Release A: first deploy")
 	if err != nil {
 		return b.String(), first, err
 	}
-	planner, err := r.New()
+	planner, err := r.New(a)
 	if err != nil {
 		return b.String(), first, err
 	}
@@ -42,7 +53,7 @@ func (r Rehearsal) Run(ctx context.Context) (string, *deploy.Deployment, error) 
 	}
 	if r.Repeat {
 		t0 := time.Now()
-		second, err := r.deploy(ctx, &b, "Second deploy of the same commit (must change nothing)")
+		second, err := r.deploy(ctx, &b, a, "Second deploy of the same commit (must change nothing)")
 		if err != nil {
 			return b.String(), first, err
 		}
@@ -51,14 +62,19 @@ func (r Rehearsal) Run(ctx context.Context) (string, *deploy.Deployment, error) 
 		}
 		fmt.Fprintf(&b, "Second deploy: no-op in %s.\n\n", time.Since(t0).Round(time.Second))
 	}
+	if len(r.Steps) == 3 {
+		if err := r.lifecycle(ctx, &b, first); err != nil {
+			return b.String(), first, err
+		}
+	}
 	b.WriteString("## Emulated account after the deploys\n\n")
 	text, err := Verify(ctx, r.AWS, r.S3, first)
 	b.WriteString(text)
 	return b.String(), first, err
 }
 
-func (r Rehearsal) deploy(ctx context.Context, b *strings.Builder, title string) (*deploy.Deployment, error) {
-	d, err := r.New()
+func (r Rehearsal) deploy(ctx context.Context, b *strings.Builder, step Step, title string) (*deploy.Deployment, error) {
+	d, err := r.New(step)
 	if err != nil {
 		return nil, err
 	}
