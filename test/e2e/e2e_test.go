@@ -78,9 +78,15 @@ func TestCheck(t *testing.T) {
 // The scenarios that prove properties (rival deploy refused by the lock, drifted plan file, --stages,
 // credential forms) are Go tests of core/deploy against moto; this test runs the user's command.
 func TestDryRun(t *testing.T) {
+	// The README's line: three releases (A; B; C failing after its cut-over; rollback to A).
 	out, _, d := dagger(t, nil, "with-provider-mirror", "--dir", mirror(t), "dry-run")
 	for _, want := range []string{
-		"## First deploy", "## Plan after the deploy", "## Second deploy of the same commit", "Second deploy: no-op in",
+		"## Release A: first deploy", "## Plan after the deploy", "## Second deploy of the same commit", "Second deploy: no-op in",
+		// The life of a release, each line a check the rehearsal read from the emulated account.
+		"## Release B: commit", "OpenTofu: API task CPU 512, memory 1024", "✔ the API's revision carries OpenTofu's new cpu/memory 512/1024",
+		"✔ the services read B's env file", "✔ B's env file carries B's input", "✔ index.html references B's entry",
+		"## Release C: commit", "does not answer as itself", "✔ everything is B's again", "✔ the deploy lock is released",
+		"(release A) in", "✔ everything is A's again", "✔ A's revisions keep A's cpu/memory",
 		"✔ client bucket serves index.html with Cache-Control no-cache",
 		"is immutable-cached", "✔ env file", "✔ deploy lock released", "✔ deploy records",
 		"✔ services run the image by digest", "Dry-run passed",
@@ -129,7 +135,7 @@ func dryRunArtifacts(t *testing.T) (dir, stderr string) {
 		artifacts.dir = d
 		_, artifacts.stderr, artifacts.took = dagger(t, []string{"BOOKME_FAKE_REDIS=" + artifacts.redis, "BOOKME_FAKE_AWS=" + artifacts.awsKey},
 			"--aws-secret-access-key", "env:BOOKME_FAKE_AWS", "with-provider-mirror", "--dir", mirror(t),
-			"dry-run-artifacts", "--repeat=false", "--redis-auth-token", "env:BOOKME_FAKE_REDIS",
+			"dry-run-artifacts", "--repeat=false", "--releases=1", "--redis-auth-token", "env:BOOKME_FAKE_REDIS",
 			"export", "--path", d)
 	})
 	if artifacts.dir == "" {
