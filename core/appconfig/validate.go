@@ -59,8 +59,19 @@ type validator struct {
 
 func (v *validator) written(field string) bool { return v.doc.Line(field) > 0 }
 
+// bad records a problem of field, on the line of the field or, when it was not written (a
+// missing key of a written rule), of its nearest written parent.
 func (v *validator) bad(field, format string, args ...any) {
-	v.probs = append(v.probs, Problem{File: v.doc.Name, Line: v.doc.Line(field), Field: field, Message: fmt.Sprintf(format, args...)})
+	line := 0
+	for f := field; f != "" && line == 0; {
+		line = v.doc.Line(f)
+		i := strings.LastIndexAny(f, ".[")
+		if i < 0 {
+			break
+		}
+		f = f[:i]
+	}
+	v.probs = append(v.probs, Problem{File: v.doc.Name, Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
 // empty flags a string written as "".
