@@ -8,7 +8,7 @@ import "time"
 // same, a test keeps them in step).
 type File struct {
 	// Version of the file's format: 1 (the only one; may be left out).
-	Version int `yaml:"version"`
+	Version  int `yaml:"version"`
 	Settings `yaml:",inline"`
 	// Environments maps an environment name (infra/environments/<env>.tfvars) to its overrides.
 	Environments map[string]Override `yaml:"environments"`

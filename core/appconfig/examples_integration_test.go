@@ -100,4 +100,6 @@ func TestExampleFiles(t *testing.T) {
 	}
 }
 
-func registryCheckTarget(dockerfile []byte, target string) error { return registry.CheckTarget(dockerfile, target) }
+func registryCheckTarget(dockerfile []byte, target string) error {
+	return registry.CheckTarget(dockerfile, target)
+}

@@ -92,4 +92,3 @@ func TestResolvedConflictNamesTheEnvironmentField(t *testing.T) {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}
 }
-
