@@ -12,6 +12,8 @@ import (
 	"bookme-deploy/core/planfile"
 	"bookme-deploy/core/release"
 	"bookme-deploy/core/rollout"
+	"bookme-deploy/core/smoke"
+	"bookme-deploy/core/stack"
 )
 
 // Config is what one deployment deploys, and where.
@@ -42,6 +44,9 @@ type Config struct {
 	// KeepReleases is how many previous successful releases keep their env file beside the current
 	// one (and any a service references); 0 takes the SPA's default (core/release.DefaultKeepReleases).
 	KeepReleases int
+	// App is how the app is built, migrated, checked and released (core/appconfig fills it from the
+	// repository's bookme-deploy.yaml); zero values: the reference app's.
+	App App
 }
 
 func (c Config) keepReleases() int {
@@ -57,10 +62,53 @@ type Layout struct {
 	APIDir string
 	// ServiceConfigDir holds env.tmpl, schema.json and <env>.inputs.json.
 	ServiceConfigDir string
+	// Dockerfile is the API's Dockerfile relative to APIDir ("": Dockerfile) and Target the stage
+	// built ("": core/registry.ProductionStage).
+	Dockerfile, Target string
+	// ClientDir holds the SPA's sources and ClientOutput, relative to it, the bundle its build
+	// writes ("": the reference app's examples/bookme/frontend and dist).
+	ClientDir, ClientOutput string
 }
 
 // DefaultLayout is the reference app's layout.
 var DefaultLayout = Layout{APIDir: "examples/bookme/api", ServiceConfigDir: "service-config/api"}
+
+// App is what bookme-deploy.yaml says beyond the Layout (core/appconfig.Config.Deploy). Zero
+// values keep today's behaviour.
+type App struct {
+	// APIBuildArgs are extra build args of the API image.
+	APIBuildArgs map[string]string
+	// ClientImage, ClientInstall and ClientBuild build the SPA (nil ClientInstall: no install step).
+	ClientImage                string
+	ClientInstall, ClientBuild []string
+	// ClientEnv gives the client's build-time variables from the frontend stack's outputs
+	// (core/appconfig.Config.ClientEnv); nil: the reference app's VITE_API_BASE_URL and VITE_WS_BASE_URL.
+	ClientEnv func(f *stack.Frontend) (map[string]string, error)
+	// Headers override the SPA's default headers (first match wins).
+	Headers []release.Rule
+	// BootstrapCommand replaces the built-in DB bootstrap's command; SkipBootstrap runs none.
+	BootstrapCommand []string
+	SkipBootstrap    bool
+	// MigrationCommand replaces rollout.DefaultMigrationCommand; SkipMigration runs none.
+	MigrationCommand []string
+	SkipMigration    bool
+	// APIContainer and WorkerContainer, when set, must equal the backend stack's container names.
+	APIContainer, WorkerContainer string
+	// Smoke says what the smoke checks fetch and expect.
+	Smoke SmokeChecks
+}
+
+// SmokeChecks are the smoke checks' paths and expectations ("" and 0: core/smoke's defaults).
+type SmokeChecks struct {
+	// APIPath is fetched from the API's URL (default core/smoke.PingPath), APIStatus expected
+	// (default 200) and APIBodyContains, when set, must be in the body.
+	APIPath         string
+	APIStatus       int
+	APIBodyContains string
+	// SPAPath is fetched from the client's URL (default "/"); SPAEntry says how its HTML names the
+	// entry script: "module" (<script type="module">, the default) or "script" (any <script src>).
+	SPAPath, SPAEntry string
+}
 
 // Timeouts of a deployment's waits.
 type Timeouts struct {
@@ -70,7 +118,13 @@ type Timeouts struct {
 	Invalidation, InvalidationPoll time.Duration
 	// Rollout are the ECS waits (one-off tasks, the roll; core/rollout's defaults).
 	Rollout rollout.Settings
+	// Smoke bounds each smoke check, retries included, SmokePoll is the pause between attempts and
+	// SmokeRequest bounds one attempt (core/smoke's defaults).
+	Smoke, SmokePoll, SmokeRequest time.Duration
 }
+
+// DefaultTimeouts are the timeouts a zero Timeouts takes.
+func DefaultTimeouts() Timeouts { return Timeouts{}.withDefaults() }
 
 func (t Timeouts) withDefaults() Timeouts {
 	if t.Lock <= 0 {
@@ -84,6 +138,15 @@ func (t Timeouts) withDefaults() Timeouts {
 	}
 	if t.InvalidationPoll <= 0 {
 		t.InvalidationPoll = 10 * time.Second
+	}
+	if t.Smoke <= 0 {
+		t.Smoke = smoke.DefaultRetryFor
+	}
+	if t.SmokePoll <= 0 {
+		t.SmokePoll = smoke.DefaultInterval
+	}
+	if t.SmokeRequest <= 0 {
+		t.SmokeRequest = smoke.DefaultRequestTimeout
 	}
 	return t
 }
