@@ -476,7 +476,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg format", err))
 				}
 			}
-			return (*Bookme).History(&parent, ctx, last, format)
+			var runUrl string
+			if inputArgs["runUrl"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runUrl"]), &runUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runUrl", err))
+				}
+			}
+			return (*Bookme).History(&parent, ctx, last, format, runUrl)
 		case "Plan":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"bookme-deploy/core/awsconf"
@@ -118,22 +119,28 @@ func (m *Bookme) Rollback(
 }
 
 // History lists the environment's last releases from the deploy records: commit, image digest,
-// task-definition revisions, env file, SPA release, who, when and the outcome.
+// task-definition revisions, env file, SPA release, who, when and the outcome. With --run-url and
+// --format markdown it is the job summary of that CI run, also when its deploy failed.
 // +cache="never"
 func (m *Bookme) History(
 	ctx context.Context,
 	// How many releases, newest first.
 	// +default=10
 	last int,
-	// text or json.
+	// text, json, or markdown (each record's summary).
 	// +default="text"
 	format string,
+	// Only the records of this CI run (the --run-url the deploy was given).
+	// +optional
+	runUrl string,
 ) (string, error) {
 	p, s, err := m.site(ctx)
-	if err != nil {
+	if err != nil && s.StateBucket == "" {
 		return "", err
+	} else if err != nil {
+		fmt.Fprintf(os.Stderr, "history: the stacks' outputs could not be read (%v): the state bucket's records only\n", err)
 	}
-	return deploy.ShowHistory(ctx, p, s, last, format)
+	return deploy.ShowHistory(ctx, p, s, last, format, runUrl)
 }
 
 // Status says which release runs in the environment: the services' revisions, the SPA release
@@ -158,7 +165,7 @@ func (m *Bookme) site(ctx context.Context) (deploy.Ports, deploy.Site, error) {
 		return deploy.Ports{}, deploy.Site{}, err
 	}
 	t := m.tofu(a, deploy.Config{Env: m.Env, StateBucket: bucket, RunID: deploy.NewRunID()}, nil)
-	s, err := deploy.ReadSite(ctx, t, m.Env, bucket)
+	s, err := deploy.ReadSite(ctx, t, m.Env, bucket) // on error: the environment and the state bucket
 	return deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: t, Out: os.Stderr}, s, err
 }
 

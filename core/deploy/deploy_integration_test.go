@@ -578,3 +578,26 @@ func TestFailingStage(t *testing.T) {
 		}
 	}
 }
+
+// (d') `plan` as the drift workflow runs it: after a deploy the Markdown plan ends with the
+// no-changes marker; once the state drifted it names the changes in the marker (the workflow exits 2
+// on it, with the plan in the job summary), and --detailed-exitcode turns drift into an error.
+func TestPlanMarkerTellsDriftFromNoChanges(t *testing.T) {
+	r := newRig(t)
+	mustDeploy(t, r.deployment(t, nil))
+	mk := func() (*deploy.Deployment, error) { return r.deployment(t, nil), nil }
+	ctx := context.Background()
+	text, err := deploy.Review(ctx, mk, false, deploy.FormatMarkdown)
+	if err != nil || !strings.HasSuffix(text, deploy.PlanMarker(0)) {
+		t.Fatalf("plan after a deploy: %v\n%s", err, text)
+	}
+	r.tofu.drift(stack.StackFrontend, "aws_cloudfront_distribution.client")
+	text, err = deploy.Review(ctx, mk, false, deploy.FormatMarkdown)
+	if err != nil || strings.Contains(text, deploy.PlanMarker(0)) || !strings.HasSuffix(text, deploy.PlanMarker(1)) {
+		t.Fatalf("plan after drift: %v\n%s", err, text)
+	}
+	r.tofu.drift(stack.StackFrontend, "aws_cloudfront_distribution.client")
+	if _, err := deploy.Review(ctx, mk, true, deploy.FormatMarkdown); err == nil || !strings.Contains(err.Error(), "drift: OpenTofu would change") {
+		t.Fatalf("--detailed-exitcode after drift: %v", err)
+	}
+}

@@ -184,7 +184,7 @@ func ReleaseOf(bucket, key string, rec *record.Record) Release {
 // records of runs refused before the stacks were read (a deploy the lock refused). A record that
 // cannot be read is listed with its Problem.
 func History(ctx context.Context, c *s3.Client, configBucket, env string, n int, more ...string) ([]Release, error) {
-	if c == nil || strings.TrimSpace(configBucket) == "" {
+	if c == nil || strings.TrimSpace(configBucket+strings.Join(more, "")) == "" {
 		return nil, errors.New("history: needs an S3 client and the config bucket (base stack output config_bucket)")
 	}
 	type ref struct{ bucket, key string }

@@ -46,8 +46,15 @@ func CheckFormat(format string) error {
 	return nil
 }
 
+// PlanMarker is the last line of the Markdown plan: a workflow greps it to tell "no changes" from
+// drift while the plan itself still reaches the job summary (an error would keep it on stderr).
+func PlanMarker(changes int) string {
+	return fmt.Sprintf("<!-- bookme-plan: %d resource changes -->\n", changes)
+}
+
 // Review is `plan`: the Markdown plan, or (FormatJSON) the plan file `deploy --plan-file` takes.
-// With detailedExitcode, any change OpenTofu would make is an error (drift detection).
+// With detailedExitcode, any change OpenTofu would make is an error (drift detection); without it,
+// the plan ends with PlanMarker.
 func Review(ctx context.Context, mk Maker, detailedExitcode bool, format string) (string, error) {
 	if err := CheckFormat(format); err != nil {
 		return "", err
@@ -57,11 +64,13 @@ func Review(ctx context.Context, mk Maker, detailedExitcode bool, format string)
 		return "", err
 	}
 	rep := d.Plan(ctx)
+	n := d.Stats().TofuResourceChange
 	text := fmt.Sprintf("## Plan for %s (commit %s)\n\n%s```\n%s```\n", d.cfg.Env, Short(d.cfg.GitSHA), d.PlanText(), rep.Text())
 	if err := rep.Err(); err != nil {
 		return "", fmt.Errorf("plan failed: %w\n\n%s", err, text)
 	}
-	if n := d.Stats().TofuResourceChange; detailedExitcode && n > 0 {
+	text += PlanMarker(n)
+	if detailedExitcode && n > 0 {
 		return "", fmt.Errorf("drift: OpenTofu would change %d resources\n\n%s", n, text)
 	}
 	if format == FormatJSON {
