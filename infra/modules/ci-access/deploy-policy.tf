@@ -9,7 +9,16 @@
 
 locals {
   # Services whose resource ARNs carry the resource's name: everything on this environment's names.
-  named_services = ["ecs", "elasticloadbalancing", "rds", "elasticache", "ecr", "logs", "secretsmanager", "cloudfront", "iam"]
+  # (IAM is not among them: iam:* on the environment's roles would include iam:PassRole to any service.)
+  named_services = ["ecs", "elasticloadbalancing", "rds", "elasticache", "ecr", "logs", "secretsmanager", "cloudfront"]
+
+  # The environment's roles (task, execution, flow logs): managed, never passed here (see PassTaskRoles).
+  role_actions = [
+    "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
+    "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
+    "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy",
+    "iam:ListInstanceProfilesForRole",
+  ]
 
   # Services whose ARNs carry an ID: allowed when the resource carries (or is created with) this environment's tag.
   tagged_services = ["ec2", "acm", "cloudfront", "application-autoscaling", "elasticloadbalancing", "rds", "elasticache", "logs", "ecs"]
@@ -44,8 +53,8 @@ locals {
         "arn:aws:logs:*:*:log-group:/aws/vpc/${e.prefix}/*",
         "arn:aws:secretsmanager:*:*:secret:${e.prefix}/*",
         "arn:aws:cloudfront::*:function/${e.prefix}-*",
-        "arn:aws:iam::*:role/${e.prefix}-*",
       ]
+      roles   = ["arn:aws:iam::*:role/${e.prefix}-*"]
       buckets = ["arn:aws:s3:::${e.bucket_prefix}-*", "arn:aws:s3:::${e.bucket_prefix}-*/*"]
       state   = ["${local.state_bucket_arn}/${e.github}/*", "${local.state_bucket_arn}/deploy/${e.github}/*"]
       # Route53 normalises names to lower case without the trailing dot; _* covers ACM's validation records.
@@ -56,12 +65,6 @@ locals {
 
 data "aws_iam_policy_document" "deploy" {
   for_each = local.env
-
-  statement {
-    sid       = "ReadInfrastructure"
-    actions   = local.read_actions
-    resources = ["*"]
-  }
 
   statement {
     sid       = "StateBucket"
@@ -96,6 +99,12 @@ data "aws_iam_policy_document" "deploy" {
     sid       = "NamedResources"
     actions   = [for s in local.named_services : "${s}:*"]
     resources = local.env_resources[each.key].named
+  }
+
+  statement {
+    sid       = "EnvironmentRoles"
+    actions   = local.role_actions
+    resources = local.env_resources[each.key].roles
   }
 
   statement {
@@ -219,7 +228,7 @@ data "aws_iam_policy_document" "deploy_guard" {
       sid       = "NotOtherEnvironments"
       effect    = "Deny"
       actions   = ["*"]
-      resources = flatten([for g, r in local.env_resources : concat(r.named, r.buckets, r.state) if g != each.key])
+      resources = flatten([for g, r in local.env_resources : concat(r.named, r.roles, r.buckets, r.state) if g != each.key])
     }
   }
 
@@ -298,6 +307,13 @@ resource "aws_iam_role_policy_attachment" "deploy" {
 
   role       = aws_iam_role.deploy[each.key].name
   policy_arn = aws_iam_policy.deploy[each.key].arn
+}
+
+resource "aws_iam_role_policy_attachment" "deploy_read" {
+  for_each = local.env
+
+  role       = aws_iam_role.deploy[each.key].name
+  policy_arn = aws_iam_policy.read.arn
 }
 
 resource "aws_iam_role_policy_attachment" "deploy_guard" {

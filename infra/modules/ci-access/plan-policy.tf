@@ -76,13 +76,29 @@ locals {
   state_bucket_arn = "arn:aws:s3:::${var.state_bucket_name}"
 }
 
-data "aws_iam_policy_document" "plan" {
+# Describe/List/Get, shared by the plan and the deploy roles (its own policy: AWS limits one managed policy to
+# 6,144 characters).
+data "aws_iam_policy_document" "read" {
   statement {
     sid       = "ReadInfrastructure"
     actions   = local.read_actions
     resources = ["*"]
   }
+}
 
+resource "aws_iam_policy" "read" {
+  name        = "${var.name_prefix}-github-read"
+  description = "Describe/List/Get of the book_me stacks' resources; no secret values, no objects."
+  policy      = data.aws_iam_policy_document.read.json
+  tags        = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "plan_read" {
+  role       = aws_iam_role.plan.name
+  policy_arn = aws_iam_policy.read.arn
+}
+
+data "aws_iam_policy_document" "plan" {
   # tofu plan reads every stack's state (the backend's plan also reads base's outputs).
   statement {
     sid       = "ListStateBucket"
