@@ -71,14 +71,13 @@ func run(t *testing.T, tf *tofutest.Tofu, args ...string) (string, bool) {
 	return string(r.Stdout) + string(r.Stderr), r.ExitCode == 0
 }
 
-const policyArg = `deploy_policy_arns=["arn:aws:iam::aws:policy/AdministratorAccess"]`
+const stateArg = "state_bucket_name=acme-tofu-state"
 
 func TestCIAccessStack(t *testing.T) {
 	m := testenv.StartMoto(t, testenv.WithEnv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true"))
 	tf := workdir(t, m.Endpoint)
 
-	apply := tf.Must(t, "apply", "-auto-approve", "-input=false", "-no-color",
-		"-var", "github_repository="+repo, "-var", policyArg, "-var", "state_bucket_name=acme-tofu-state")
+	apply := tf.Must(t, "apply", "-auto-approve", "-input=false", "-no-color", "-var", "github_repository="+repo, "-var", stateArg)
 
 	var outputs map[string]struct {
 		Value json.RawMessage `json:"value"`
@@ -155,24 +154,31 @@ func TestCIAccessStack(t *testing.T) {
 		slices.Sort(arns)
 		return arns
 	}
-	if got := attached("book-me-github-plan"); !reflect.DeepEqual(got, []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}) {
-		t.Errorf("plan role policies %v, want ReadOnlyAccess only", got)
+	// Only the module's own customer policies: no AWS-managed ReadOnlyAccess (it reads every S3 object and
+	// secret parameter) nor AdministratorAccess. What they allow and deny: policies_test.go.
+	if got := attached("book-me-github-plan"); !reflect.DeepEqual(got, []string{
+		"arn:aws:iam::" + account + ":policy/book-me-github-plan",
+		"arn:aws:iam::" + account + ":policy/book-me-github-read",
+	}) {
+		t.Errorf("plan role policies %v, want its own policy only", got)
 	}
-	if got := attached("book-me-github-deploy-production"); !reflect.DeepEqual(got, []string{"arn:aws:iam::aws:policy/AdministratorAccess"}) {
+	if got := attached("book-me-github-deploy-production"); !reflect.DeepEqual(got, []string{
+		"arn:aws:iam::" + account + ":policy/book-me-github-deploy-production",
+		"arn:aws:iam::" + account + ":policy/book-me-github-deploy-production-guard",
+		"arn:aws:iam::" + account + ":policy/book-me-github-read",
+	}) {
 		t.Errorf("deploy role policies %v", got)
 	}
-	lock, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("book-me-github-plan"), PolicyName: aws.String("state-lock")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lockDoc, _ := url.QueryUnescape(aws.ToString(lock.PolicyDocument))
-	if !strings.Contains(lockDoc, "arn:aws:s3:::acme-tofu-state/*.tflock") || strings.Contains(lockDoc, "s3:*") || strings.Contains(lockDoc, `"*"`) {
-		t.Errorf("plan role lock policy is not limited to *.tflock objects: %s", lockDoc)
+	for _, role := range []string{"book-me-github-plan", "book-me-github-deploy-production", "book-me-github-deploy-staging"} {
+		inline, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(role)})
+		if err != nil || len(inline.PolicyNames) != 0 {
+			t.Errorf("%s inline policies %v (%v), want none", role, inline, err)
+		}
 	}
 
 	// A second plan is empty: nothing drifts between apply and read-back.
 	if out, ok := run(t, tf, "plan", "-detailed-exitcode", "-input=false", "-no-color",
-		"-var", "github_repository="+repo, "-var", policyArg, "-var", "state_bucket_name=acme-tofu-state"); !ok {
+		"-var", "github_repository="+repo, "-var", stateArg); !ok {
 		t.Errorf("re-plan is not empty:\n%s", out)
 	}
 }
@@ -187,13 +193,15 @@ func TestCIAccessRefusesBadInput(t *testing.T) {
 		vars []string
 		want string
 	}{
-		{"repository URL", []string{"github_repository=https://github.com/acme/x", policyArg}, "github_repository must be owner/name"},
-		{"repository wildcard", []string{"github_repository=acme/*", policyArg}, "github_repository must be owner/name"},
-		{"no deploy policy", []string{"github_repository=" + repo, "deploy_policy_arns=[]"}, "deploy_policy_arns must list at least one"},
-		{"wildcard environment", []string{"github_repository=" + repo, policyArg, `deploy_environments=["*"]`}, "deploy_environments must list"},
-		{"foreign OIDC provider", []string{"github_repository=" + repo, policyArg, "create_oidc_provider=false", "oidc_provider_arn=arn:aws:iam::123456789012:oidc-provider/example.com"}, "oidc_provider_arn must be the ARN"},
-		{"provider twice", []string{"github_repository=" + repo, policyArg, "oidc_provider_arn=arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}, "not both"},
-		{"no provider", []string{"github_repository=" + repo, policyArg, "create_oidc_provider=false"}, "set oidc_provider_arn"},
+		{"repository URL", []string{"github_repository=https://github.com/acme/x", stateArg}, "github_repository must be owner/name"},
+		{"repository wildcard", []string{"github_repository=acme/*", stateArg}, "github_repository must be owner/name"},
+		{"wildcard environment", []string{"github_repository=" + repo, stateArg, `deploy_environments={"*"={environment="prod",dns_names=["a.example.com"]}}`}, "deploy_environments must list"},
+		{"shared environment name", []string{"github_repository=" + repo, stateArg, `deploy_environments={a={environment="prod",dns_names=["a.example.com"]},b={environment="prod",dns_names=["b.example.com"]}}`}, "must not share an environment name"},
+		{"wildcard DNS name", []string{"github_repository=" + repo, stateArg, `deploy_environments={a={environment="prod",dns_names=["*.example.com"]}}`}, "dns_names must list"},
+		{"bad KMS key", []string{"github_repository=" + repo, stateArg, "state_kms_key_arn=alias/state"}, "state_kms_key_arn must be a KMS key ARN"},
+		{"foreign OIDC provider", []string{"github_repository=" + repo, stateArg, "create_oidc_provider=false", "oidc_provider_arn=arn:aws:iam::123456789012:oidc-provider/example.com"}, "oidc_provider_arn must be the ARN"},
+		{"provider twice", []string{"github_repository=" + repo, stateArg, "oidc_provider_arn=arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}, "not both"},
+		{"no provider", []string{"github_repository=" + repo, stateArg, "create_oidc_provider=false"}, "set oidc_provider_arn"},
 	}
 	// The plans only read; without the state lock they can run side by side.
 	t.Run("cases", func(t *testing.T) {

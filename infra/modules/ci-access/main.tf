@@ -13,7 +13,7 @@ locals {
   # "" only when neither is set; the precondition of plan_trust then stops the plan with a clear message.
   oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : (var.oidc_provider_arn == null ? "" : var.oidc_provider_arn)
 
-  deploy_subjects = { for e in var.deploy_environments : e => "repo:${var.github_repository}:environment:${e}" }
+  deploy_subjects = { for e in keys(var.deploy_environments) : e => "repo:${var.github_repository}:environment:${e}" }
   plan_subjects = concat(
     ["repo:${var.github_repository}:pull_request"],
     [for b in var.plan_branches : "repo:${var.github_repository}:ref:refs/heads/${b}"],
@@ -73,13 +73,6 @@ resource "aws_iam_role" "deploy" {
   tags                 = merge(var.tags, { GitHubRepository = var.github_repository, GitHubEnvironment = each.key })
 }
 
-resource "aws_iam_role_policy_attachment" "deploy" {
-  for_each = { for pair in setproduct(var.deploy_environments, var.deploy_policy_arns) : "${pair[0]} ${pair[1]}" => { env = pair[0], arn = pair[1] } }
-
-  role       = aws_iam_role.deploy[each.value.env].name
-  policy_arn = each.value.arn
-}
-
 data "aws_iam_policy_document" "plan_trust" {
   statement {
     sid     = "GitHubPullRequestsAndBranches"
@@ -120,29 +113,4 @@ resource "aws_iam_role" "plan" {
   tags                 = merge(var.tags, { GitHubRepository = var.github_repository })
 }
 
-resource "aws_iam_role_policy_attachment" "plan" {
-  for_each = toset(var.plan_policy_arns)
-
-  role       = aws_iam_role.plan.name
-  policy_arn = each.value
-}
-
-# A plan takes the S3-native state lock (it writes and deletes <key>.tflock): allow exactly that.
-data "aws_iam_policy_document" "plan_state_lock" {
-  count = var.state_bucket_name == null ? 0 : 1
-
-  statement {
-    sid       = "StateLockObjects"
-    effect    = "Allow"
-    actions   = ["s3:PutObject", "s3:DeleteObject"]
-    resources = ["arn:aws:s3:::${var.state_bucket_name}/*.tflock"]
-  }
-}
-
-resource "aws_iam_role_policy" "plan_state_lock" {
-  count = var.state_bucket_name == null ? 0 : 1
-
-  name   = "state-lock"
-  role   = aws_iam_role.plan.id
-  policy = data.aws_iam_policy_document.plan_state_lock[0].json
-}
+# What the roles may do: plan-policy.tf (the plan role) and deploy-policy.tf (one per deploy environment).

@@ -9,18 +9,37 @@ variable "github_repository" {
 }
 
 variable "deploy_environments" {
-  description = "GitHub environments that deploy (one deploy role each, trusted only for jobs running in that environment)."
-  type        = list(string)
-  default     = ["production", "staging"]
-
-  validation {
-    condition     = length(var.deploy_environments) > 0 && alltrue([for e in var.deploy_environments : can(regex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", e))])
-    error_message = "deploy_environments must list at least one GitHub environment name (letters, digits, . _ -; no wildcards)."
+  description = <<-EOT
+    GitHub environments that deploy (one deploy role each, trusted only for jobs running in that environment),
+    each with what its deploy may touch: `environment` is the stacks' `environment` variable (infra/environments/
+    <github environment>.tfvars: resource names are <name_prefix>-<environment>-…), `bucket_prefix` the stacks'
+    `bucket_name_prefix` when set, `dns_names` the api_domain_name and client_domain_name of that environment.
+    The OpenTofu state keys and the deploy lock are under the GitHub environment's name (<env>/<stack>.tfstate,
+    deploy/<env>/lock.json).
+  EOT
+  type = map(object({
+    environment   = string
+    bucket_prefix = optional(string)
+    dns_names     = list(string)
+  }))
+  default = {
+    production = { environment = "prod", dns_names = ["api.book-me.example.com", "app.book-me.example.com"] }
+    staging    = { environment = "staging", dns_names = ["api.staging.book-me.example.com", "app.staging.book-me.example.com"] }
   }
 
   validation {
-    condition     = length(distinct(var.deploy_environments)) == length(var.deploy_environments)
-    error_message = "deploy_environments must not repeat a name."
+    condition     = length(var.deploy_environments) > 0 && alltrue([for e, v in var.deploy_environments : can(regex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", e)) && can(regex("^[a-z][a-z0-9-]{0,15}$", v.environment))])
+    error_message = "deploy_environments must list at least one GitHub environment name (letters, digits, . _ -; no wildcards), each with an environment name of lowercase letters, digits and hyphens."
+  }
+
+  validation {
+    condition     = length(distinct([for v in values(var.deploy_environments) : v.environment])) == length(var.deploy_environments)
+    error_message = "deploy_environments must not share an environment name: each deploy role is scoped to its own."
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.deploy_environments) : length(v.dns_names) > 0 && alltrue([for n in v.dns_names : can(regex("^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", n))])])
+    error_message = "deploy_environments: dns_names must list the environment's DNS names (lowercase, no wildcards)."
   }
 }
 
@@ -63,40 +82,24 @@ variable "oidc_provider_arn" {
   }
 }
 
-variable "deploy_policy_arns" {
-  description = "Managed policies attached to every deploy role: what `dagger call deploy` may do (it applies the OpenTofu stacks, so it needs broad rights in the account)."
-  type        = list(string)
-
-  validation {
-    condition     = length(var.deploy_policy_arns) > 0 && alltrue([for a in var.deploy_policy_arns : can(regex("^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/.+$", a))])
-    error_message = "deploy_policy_arns must list at least one IAM policy ARN (arn:aws:iam::aws:policy/... or arn:aws:iam::<account>:policy/...)."
-  }
-}
-
-variable "plan_policy_arns" {
-  description = "Managed policies attached to the plan role. Keep them read-only: pull requests from any branch of the repository can use this role."
-  type        = list(string)
-  default     = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
-
-  validation {
-    condition     = alltrue([for a in var.plan_policy_arns : can(regex("^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/.+$", a))])
-    error_message = "plan_policy_arns must be IAM policy ARNs."
-  }
-
-  validation {
-    condition     = !anytrue([for a in var.plan_policy_arns : can(regex("(AdministratorAccess|PowerUserAccess|IAMFullAccess)$", a))])
-    error_message = "plan_policy_arns must not grant write access (AdministratorAccess, PowerUserAccess, IAMFullAccess): the plan role is read-only."
-  }
-}
-
 variable "state_bucket_name" {
-  description = "S3 bucket of the OpenTofu state. When set, the plan role may create and delete the <key>.tflock lock objects there (a locked plan needs that); nothing else is writable. Null: no lock access."
+  description = "S3 bucket of the OpenTofu state (and of the deploy locks). The plan role may read the state objects of every deploy environment and write only their <key>.tflock lock objects; each deploy role reads and writes its own environment's keys only."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name))
+    error_message = "state_bucket_name must be an S3 bucket name."
+  }
+}
+
+variable "state_kms_key_arn" {
+  description = "KMS key of the state encryption (TF_ENCRYPTION aws_kms key provider; the bootstrap's state_kms_key_arn), or null. The plan role may decrypt with it, the deploy roles decrypt and generate data keys."
   type        = string
   default     = null
 
   validation {
-    condition     = var.state_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name))
-    error_message = "state_bucket_name must be an S3 bucket name or null."
+    condition     = var.state_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.state_kms_key_arn))
+    error_message = "state_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>) or null."
   }
 }
 

@@ -26,18 +26,25 @@ variable "github_repository" {
 }
 
 variable "deploy_environments" {
-  description = "GitHub environments that deploy to this account (one deploy role each)."
-  type        = list(string)
-  default     = ["production", "staging"]
-}
-
-variable "deploy_policy_arns" {
-  description = "Managed policies for the deploy roles. The deploy applies the OpenTofu stacks, so this is broad (e.g. arn:aws:iam::aws:policy/AdministratorAccess, or a tighter customer policy)."
-  type        = list(string)
+  description = "Per GitHub environment (one deploy role each): the stacks' environment name (infra/environments/<github env>.tfvars), bucket_name_prefix when set, and the DNS names (api_domain_name, client_domain_name) its deploy may write. See modules/ci-access."
+  type = map(object({
+    environment   = string
+    bucket_prefix = optional(string)
+    dns_names     = list(string)
+  }))
+  default = {
+    production = { environment = "prod", dns_names = ["api.book-me.example.com", "app.book-me.example.com"] }
+    staging    = { environment = "staging", dns_names = ["api.staging.book-me.example.com", "app.staging.book-me.example.com"] }
+  }
 }
 
 variable "state_bucket_name" {
-  description = "OpenTofu state bucket, so that the read-only plan role may take the state lock; null when plans run with -lock=false."
+  description = "OpenTofu state bucket (book-me-tofu-state-<account id>): the plan role reads the state and writes only *.tflock; each deploy role reads and writes its own environment's keys."
+  type        = string
+}
+
+variable "state_kms_key_arn" {
+  description = "KMS key of the state encryption (bootstrap output state_kms_key_arn), or null."
   type        = string
   default     = null
 }
