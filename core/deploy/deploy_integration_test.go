@@ -263,7 +263,8 @@ func TestFirstDeploy(t *testing.T) {
 	}
 	// The backend stack was planned with the env file's key and nothing of the commit (its task
 	// definitions are templates; the release's revisions are rendered from them).
-	if v := r.tofu.vars[stack.StackBackend]; v["image_tag"] != nil || v["env_file_key"] != envfile.ObjectKey(env) {
+	if v := r.tofu.vars[stack.StackBackend]; v["image_tag"] != nil || v["env_file_key"] != envfile.ObjectKey(env) ||
+		v["release_env_prefix"] != envfile.ReleasePrefix(env) {
 		t.Errorf("backend variables %v", v)
 	}
 	envKey := d.EnvFileKey()

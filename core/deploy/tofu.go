@@ -67,13 +67,16 @@ func (d *Deployment) tofuBackend(ctx context.Context) (string, error) {
 	return detail, d.setBackend(out)
 }
 
-// backendVars are the backend stack's inputs: the base stack's outputs and the env file's key —
+// backendVars are the backend stack's inputs: the base stack's outputs and the env files' keys —
 // nothing of the commit, so the stack's task definitions (templates with a placeholder image) change
 // only when infra/ does. Each release renders its revisions from them (rolloutStage); services
 // ignore task_definition changes made by OpenTofu.
 func (d *Deployment) backendVars() (map[string]any, error) {
 	vars := d.base.BackendVars()
 	vars["env_file_key"] = envfile.ObjectKey(d.cfg.Env)
+	// The execution roles read the releases' env files under the pipeline's environment name, which
+	// need not be the stack's (production deploys environment "prod").
+	vars["release_env_prefix"] = envfile.ReleasePrefix(d.cfg.Env)
 	return vars, nil
 }
 

@@ -210,17 +210,26 @@ func TestBackendTaskDefinitionsAreTemplates(t *testing.T) {
 func TestExecutionRolesReadReleaseEnvFiles(t *testing.T) {
 	dir := infraDir(t)
 	main := read(t, filepath.Join(dir, "stacks", "backend", "main.tf"))
-	m := regexp.MustCompile(`release_env_files = \[\{ bucket = var\.config_bucket, key = "([^"]+)" \}\]`).FindStringSubmatch(main)
+	if !strings.Contains(main, `release_env_files  = [{ bucket = var.config_bucket, key = "${local.release_env_prefix}*.env" }]`) {
+		t.Fatal("stacks/backend/main.tf: no local release_env_files naming the config bucket and the prefix")
+	}
+	m := regexp.MustCompile(`release_env_prefix\s+= coalesce\(var\.release_env_prefix, "([^"]+)"\)`).FindStringSubmatch(main)
 	if m == nil {
-		t.Fatal("stacks/backend/main.tf: no local release_env_files naming the config bucket")
+		t.Fatal("stacks/backend/main.tf: no local release_env_prefix defaulting to the environment's")
 	}
-	pattern := strings.ReplaceAll(m[1], "${var.environment}", "staging")
-	key := envfile.ReleaseKey("staging", strings.Repeat("ab", 32))
-	if ok, err := filepath.Match(pattern, key); err != nil || !ok {
-		t.Errorf("the execution roles may read %s, not a release's env file %s", pattern, key)
-	}
-	if ok, _ := filepath.Match(pattern, "service-config/api/production/0123456789abcdef.env"); ok {
-		t.Errorf("%s also grants another environment's env files", pattern)
+	// The stack's default for environment "staging", and what the pipeline passes (backend variable
+	// release_env_prefix) for its environment "production", whose stack environment is "prod".
+	for env, prefix := range map[string]string{"staging": strings.ReplaceAll(m[1], "${var.environment}", "staging"),
+		"production": envfile.ReleasePrefix("production")} {
+		pattern := prefix + "*.env"
+		key := envfile.ReleaseKey(env, strings.Repeat("ab", 32))
+		if ok, err := filepath.Match(pattern, key); err != nil || !ok {
+			t.Errorf("the execution roles may read %s, not a release's env file %s", pattern, key)
+		}
+		other := map[string]string{"staging": "production", "production": "staging"}[env]
+		if ok, _ := filepath.Match(pattern, envfile.ReleaseKey(other, strings.Repeat("cd", 32))); ok {
+			t.Errorf("%s also grants %s's env files", pattern, other)
+		}
 	}
 	tasks := read(t, filepath.Join(dir, "stacks", "backend", "tasks.tf"))
 	if n := strings.Count(tasks, "environment_file_patterns  = local.release_env_files"); n != 4 {

@@ -17,8 +17,9 @@ locals {
   # Each release's revisions reference the release's own env file, content-addressed
   # (core/envfile.ReleaseKey: service-config/api/<environment>/<sha256 prefix>.env): the execution
   # roles may read every one of them.
-  release_env_files = [{ bucket = var.config_bucket, key = "service-config/api/${var.environment}/*.env" }]
-  secrets           = { for k in var.app_secret_keys : k => { secret_arn = var.app_secret_arn, json_key = k } }
+  release_env_prefix = coalesce(var.release_env_prefix, "service-config/api/${var.environment}/")
+  release_env_files  = [{ bucket = var.config_bucket, key = "${local.release_env_prefix}*.env" }]
+  secrets            = { for k in var.app_secret_keys : k => { secret_arn = var.app_secret_arn, json_key = k } }
 
   api_port = 8000
 }

@@ -59,6 +59,12 @@ variable "env_file_key" {
   default     = null
 }
 
+variable "release_env_prefix" {
+  description = "Prefix of the releases' env files in the config bucket, which the execution roles may read. The pipeline passes service-config/api/<its environment name>/ (production, while environment is prod); defaults to service-config/api/<environment>/."
+  type        = string
+  default     = null
+}
+
 variable "app_secret_keys" {
   description = "Keys of the app secret (JSON) injected as environment variables into every container."
   type        = list(string)
