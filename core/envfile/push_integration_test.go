@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -188,4 +189,46 @@ func getBody(t *testing.T, s3c *s3.Client, bucket, key string) string {
 	defer out.Body.Close()
 	b, _ := io.ReadAll(out.Body)
 	return string(b)
+}
+
+// The CI plan role may not read application config (s3:GetObject on service-config/* is denied, see
+// infra/modules/ci-access): a plan still says whether the release's env file is stored (from a
+// listing) and that the key diff is unavailable, instead of failing the PR plan. moto grants every
+// read, so the proxy answers the denial as S3 does (403 AccessDenied).
+func TestPlanPushWithoutReadAccess(t *testing.T) {
+	m := testenv.StartMoto(t)
+	ctx := context.Background()
+	testenv.CreateBucket(t, m.Config(t), "book-me-prod-config")
+	owner := testenv.S3(m.Config(t))
+	tmpl, schema := repoFiles(t)
+	r1, err := Render(tmpl, schema, sampleOutputs(), sampleRefs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := PushInput{Bucket: "book-me-prod-config", Environment: "production", Rendered: r1}
+	proxy := testenv.StartFaultProxy(t, m.Endpoint, 1, testenv.Rule{Name: "denied", Method: http.MethodGet, PathContains: "/service-config/",
+		Fault: testenv.FaultRespond, Status: http.StatusForbidden, Body: testenv.S3ErrorBody("AccessDenied", "Access Denied")})
+	planner := testenv.S3(testenv.ConfigFor(t, proxy.URL))
+
+	p, err := PlanPush(ctx, planner, in)
+	if err != nil {
+		t.Fatalf("plan without read access: %v", err)
+	}
+	if !p.Upload || p.Reason != "new object" || !strings.Contains(p.Text(), "cannot be read with these credentials (AccessDenied") || len(p.Diff.Added) != 0 {
+		t.Fatalf("plan = %+v\n%s", p, p.Text())
+	}
+	// Once stored (by the deploy role), the listing finds it.
+	stored, err := PlanPush(ctx, owner, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ApplyPush(ctx, owner, stored, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if p, err = PlanPush(ctx, planner, in); err != nil || p.Upload || !strings.HasPrefix(p.Reason, "already stored (content not verified") {
+		t.Fatalf("plan of a stored env file without read access: %+v, %v", p, err)
+	}
+	if proxy.Count(http.MethodGet, "/service-config/") == 0 {
+		t.Fatal("the plan never tried to read the env files: the denial was not exercised")
+	}
 }

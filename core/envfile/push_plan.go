@@ -61,6 +61,9 @@ type PushPlan struct {
 	KMSKeyID string  `json:"kmsKeyId,omitempty"`
 	// RemoteETag is the ETag of the object at Key at plan time ("" when absent).
 	RemoteETag string `json:"remoteETag,omitempty"`
+	// Unread says what the plan could not read (the CI plan role may not read application config:
+	// the key diff is then unavailable and a stored object's content unverified).
+	Unread string `json:"unread,omitempty"`
 	// Body is the env file to upload (not in JSON).
 	Body []byte `json:"-"`
 }
@@ -108,7 +111,9 @@ func PlanPush(ctx context.Context, s3c *s3.Client, in PushInput) (*PushPlan, err
 	}
 	// The key diff: against the running release's env file.
 	old, _, err := readObject(ctx, s3c, p.Bucket, p.Previous)
-	if err != nil {
+	if denied(err) {
+		return planUnread(ctx, s3c, p, err)
+	} else if err != nil {
 		return nil, err
 	}
 	var oldFile *File
@@ -120,7 +125,9 @@ func PlanPush(ctx context.Context, s3c *s3.Client, in PushInput) (*PushPlan, err
 	p.Diff = DiffKeys(oldFile, newFile)
 	// The content-addressed object: present means this very content is stored already.
 	body, out, err := readObject(ctx, s3c, p.Bucket, p.Key)
-	if err != nil {
+	if denied(err) {
+		return planUnread(ctx, s3c, p, err)
+	} else if err != nil {
 		return nil, err
 	}
 	if body == nil {
@@ -142,6 +149,29 @@ func PlanPush(ctx context.Context, s3c *s3.Client, in PushInput) (*PushPlan, err
 	return p, nil
 }
 
+// planUnread finishes a plan made without read access to the env files: whether the release's
+// object exists is learnt from a listing (s3:ListBucket), the key diff is left out. Only a plan is
+// ever made so: applying needs the deploy role, which reads them.
+func planUnread(ctx context.Context, s3c *s3.Client, p *PushPlan, readErr error) (*PushPlan, error) {
+	p.Unread = "the env files cannot be read with these credentials (" + awsErrorLine(readErr) + "): no key diff"
+	p.Diff = KeyDiff{}
+	out, err := s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(p.Bucket), Prefix: aws.String(p.Key), MaxKeys: aws.Int32(1)})
+	if err != nil {
+		return nil, fmt.Errorf("env push: list s3://%s/%s: %s", p.Bucket, p.Key, awsErrorLine(err))
+	}
+	p.Upload, p.Reason = true, "new object"
+	if len(out.Contents) > 0 && aws.ToString(out.Contents[0].Key) == p.Key {
+		p.Upload, p.Reason = false, "already stored (content not verified: not readable)"
+	}
+	return p, nil
+}
+
+// denied reports an S3 AccessDenied (wrapped by readObject).
+func denied(err error) bool {
+	var ae smithy.APIError
+	return err != nil && errors.As(err, &ae) && ae.ErrorCode() == "AccessDenied"
+}
+
 // readObject reads a (small) object: nil, nil, nil when it does not exist.
 func readObject(ctx context.Context, s3c *s3.Client, bucket, key string) ([]byte, *s3.GetObjectOutput, error) {
 	out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
@@ -150,7 +180,7 @@ func readObject(ctx context.Context, s3c *s3.Client, bucket, key string) ([]byte
 		if errors.As(err, &nsk) {
 			return nil, nil, nil
 		}
-		return nil, nil, fmt.Errorf("env push: read s3://%s/%s: %s", bucket, key, awsErrorLine(err))
+		return nil, nil, &readError{bucket: bucket, key: key, err: err}
 	}
 	defer out.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(out.Body, 1<<20))
@@ -175,6 +205,10 @@ func (p *PushPlan) Text() string {
 		fmt.Fprintf(&b, "env file s3://%s/%s: %s (sha256 %s), skip\n", p.Bucket, p.Key, p.Reason, shortHash(p.SHA256))
 	} else {
 		fmt.Fprintf(&b, "env file s3://%s/%s: upload (%s), SSE %s, sha256 %s\n", p.Bucket, p.Key, p.Reason, p.SSE, shortHash(p.SHA256))
+	}
+	if p.Unread != "" {
+		fmt.Fprintf(&b, "  %s\n", p.Unread)
+		return b.String()
 	}
 	fmt.Fprintf(&b, "  against %s:\n", p.Previous)
 	fmt.Fprintf(&b, "    added: %s\n    removed: %s\n    changed: %s\n",
@@ -206,3 +240,14 @@ func awsErrorLine(err error) string {
 	}
 	return err.Error()
 }
+
+// readError is one line for people, the SDK's error for errors.As (denied).
+type readError struct {
+	bucket, key string
+	err         error
+}
+
+func (e *readError) Error() string {
+	return fmt.Sprintf("env push: read s3://%s/%s: %s", e.bucket, e.key, awsErrorLine(e.err))
+}
+func (e *readError) Unwrap() error { return e.err }
