@@ -70,6 +70,9 @@ type oneOffRun struct {
 	network             TaskNetwork
 	// onFailure ends every failure message: what did not happen because of it.
 	onFailure string
+	// onPoll, when set, is called with the task's ARN after every DescribeTasks of the wait (the
+	// `run` verb streams the task's log lines from there).
+	onPoll func(ctx context.Context, taskARN string)
 }
 
 // runOneOff starts one Fargate task of r.td in the plan's cluster with the command (and environment)
@@ -128,6 +131,9 @@ func (e *Engine) runOneOff(ctx context.Context, p *Plan, r oneOffRun) (*TaskResu
 			return res, fmt.Errorf("%w; %s", explain(err, "describe the "+r.label+" task"), r.onFailure)
 		}
 		res.Duration = clk.Now().Sub(start)
+		if r.onPoll != nil {
+			r.onPoll(ctx, arn)
+		}
 		if len(dt.Tasks) == 0 {
 			return res, fmt.Errorf("rollout: %s task %s disappeared; %s", r.label, lastSegment(arn), r.onFailure)
 		}
