@@ -131,9 +131,6 @@ func (e *Engine) runOneOff(ctx context.Context, p *Plan, r oneOffRun) (*TaskResu
 			return res, fmt.Errorf("%w; %s", explain(err, "describe the "+r.label+" task"), r.onFailure)
 		}
 		res.Duration = clk.Now().Sub(start)
-		if r.onPoll != nil {
-			r.onPoll(ctx, arn)
-		}
 		if len(dt.Tasks) == 0 {
 			return res, fmt.Errorf("rollout: %s task %s disappeared; %s", r.label, lastSegment(arn), r.onFailure)
 		}
@@ -141,6 +138,9 @@ func (e *Engine) runOneOff(ctx context.Context, p *Plan, r oneOffRun) (*TaskResu
 		if s := aws.ToString(t.LastStatus); s != last {
 			e.printf("%s: task %s %s (%s)\n", r.prefix, lastSegment(arn), s, res.Duration.Round(time.Second))
 			last = s
+		}
+		if r.onPoll != nil {
+			r.onPoll(ctx, arn)
 		}
 		if aws.ToString(t.LastStatus) != "STOPPED" {
 			if res.Duration > st.Timeout {
