@@ -81,11 +81,15 @@ func PlanExec(ctx context.Context, p Ports, s Site, o ExecOptions) (*ExecPlan, e
 		return nil, fmt.Errorf("exec: %w", err)
 	}
 	if !svc.EnableExecuteCommand {
-		return nil, fmt.Errorf("exec: ECS Exec is not enabled on service %s: set enable_execute_command = true on its module in "+
-			"infra/stacks/backend/services.tf (and on its task definition's module in tasks.tf, which grants the task role "+
-			"ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel and OpenDataChannel), apply the backend stack, "+
+		role := "api"
+		if name != s.APIService {
+			role = "worker"
+		}
+		return nil, fmt.Errorf("exec: ECS Exec is not enabled on service %s: add %q to ecs_exec_services of infra/stacks/backend "+
+			"(infra/environments/<env>.backend.tfvars), which sets enable_execute_command = true on the service and grants its task role "+
+			"ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel and OpenDataChannel; apply the backend stack, "+
 			"then start new tasks (the next deploy, or aws ecs update-service --cluster %s --service %s --force-new-deployment): "+
-			"only tasks started after that accept a session", name, s.Cluster, name)
+			"only tasks started after that accept a session", name, role, s.Cluster, name)
 	}
 	tasks, err := runningTasks(ctx, eng.ECS, s.Cluster, name)
 	if err != nil {
