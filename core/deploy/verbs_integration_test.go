@@ -149,6 +149,8 @@ func runScenario() ecsfake.Scenario {
 		case strings.Contains(c, "loaddata"):
 			return ecsfake.TaskScript{ExitAfter: 20 * time.Second, ExitCode: 3, LogInterval: 5 * time.Second,
 				Logs: []string{"Installing fixtures from seed.json", "CommandError: No fixture named 'seed' found."}}, true
+		case strings.Contains(c, "sleep"):
+			return ecsfake.TaskScript{ExitAfter: 10 * time.Minute}, true
 		case strings.Contains(c, "never"):
 			return ecsfake.TaskScript{NeverStarts: true, Reason: "CannotPullContainerError: pull image manifest has been retried 5 time(s)"}, true
 		}
@@ -258,8 +260,18 @@ func TestRunOnTheReleaseShellRevision(t *testing.T) {
 	if _, err := deploy.RunCommand(ctx, r.ports, r.site(), deploy.RunOptions{}); err == nil || !strings.Contains(err.Error(), "no command") {
 		t.Errorf("no command: %v", err)
 	}
-	if n := len(r.fake.Calls("RunTask")); n != 3 {
-		t.Errorf("%d RunTask calls, want 3", n)
+	// Still running at the timeout: stopped, and said so.
+	o = r.options("sleep", "600")
+	o.Timeout = time.Minute
+	_, err = deploy.RunCommand(ctx, r.ports, r.site(), o)
+	if err == nil || errors.As(err, &ee) || !strings.Contains(err.Error(), "still RUNNING after 1m0s (stopped it)") {
+		t.Errorf("timeout: %v", err)
+	}
+	if st := r.fake.Calls("StopTask"); len(st) != 1 {
+		t.Errorf("StopTask calls after the timeout: %v", st)
+	}
+	if n := len(r.fake.Calls("RunTask")); n != 4 {
+		t.Errorf("%d RunTask calls, want 4", n)
 	}
 }
 
@@ -440,7 +452,7 @@ func TestExecLineForAnEnabledService(t *testing.T) {
 	_, err := deploy.Exec(ctx, r.ports, r.site(), deploy.ExecOptions{Service: "api"})
 	if err == nil || !strings.Contains(err.Error(), "ECS Exec is not enabled on service ops-api") ||
 		!strings.Contains(err.Error(), "enable_execute_command = true") || !strings.Contains(err.Error(), "infra/stacks/backend") ||
-		!strings.Contains(err.Error(), "ssmmessages") {
+		!strings.Contains(err.Error(), "ssmmessages") || !strings.Contains(err.Error(), `add "api" to ecs_exec_services`) {
 		t.Fatalf("disabled: %v", err)
 	}
 	c := ecs.NewFromConfig(r.ports.AWS)
@@ -491,7 +503,8 @@ func TestExecLineForAnEnabledService(t *testing.T) {
 	if _, err := deploy.Exec(ctx, r.ports, r.site(), deploy.ExecOptions{Container: "nope"}); err == nil || !strings.Contains(err.Error(), `no container "nope"`) {
 		t.Errorf("unknown container: %v", err)
 	}
-	if _, err := deploy.Exec(ctx, r.ports, r.site(), deploy.ExecOptions{Service: "worker"}); err == nil || !strings.Contains(err.Error(), "not enabled on service ops-worker") {
+	if _, err := deploy.Exec(ctx, r.ports, r.site(), deploy.ExecOptions{Service: "worker"}); err == nil || !strings.Contains(err.Error(), "not enabled on service ops-worker") ||
+		!strings.Contains(err.Error(), `add "worker" to ecs_exec_services`) {
 		t.Errorf("worker: %v", err)
 	}
 }
