@@ -283,7 +283,9 @@ type logTail struct {
 	c                     *cloudwatchlogs.Client
 	group, prefix, region string
 	// from is the earliest timestamp (ms) the next poll asks for: the newest seen, so that events of
-	// that very millisecond that arrive later are read too; seen holds the ids read at it.
+	// that very millisecond that arrive later are read too; seen holds the ids read at it. An event
+	// ingested after a newer one was printed, with an older time, is not printed (as with
+	// `aws logs tail --follow`).
 	from int64
 	seen map[string]bool
 }
