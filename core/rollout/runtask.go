@@ -70,6 +70,9 @@ type oneOffRun struct {
 	network             TaskNetwork
 	// onFailure ends every failure message: what did not happen because of it.
 	onFailure string
+	// onPoll, when set, is called with the task's ARN after every DescribeTasks of the wait (the
+	// `run` verb streams the task's log lines from there).
+	onPoll func(ctx context.Context, taskARN string)
 }
 
 // runOneOff starts one Fargate task of r.td in the plan's cluster with the command (and environment)
@@ -135,6 +138,9 @@ func (e *Engine) runOneOff(ctx context.Context, p *Plan, r oneOffRun) (*TaskResu
 		if s := aws.ToString(t.LastStatus); s != last {
 			e.printf("%s: task %s %s (%s)\n", r.prefix, lastSegment(arn), s, res.Duration.Round(time.Second))
 			last = s
+		}
+		if r.onPoll != nil {
+			r.onPoll(ctx, arn)
 		}
 		if aws.ToString(t.LastStatus) != "STOPPED" {
 			if res.Duration > st.Timeout {

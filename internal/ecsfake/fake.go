@@ -8,9 +8,10 @@
 // throttled. A Scenario says how tasks of each image behave; Seed* methods set up clusters, task
 // definitions and services; Calls records every request for assertions; Inject adds arbitrary faults.
 //
-// Only the operations the rollout engine uses are implemented: RegisterTaskDefinition,
-// DescribeTaskDefinition, ListTaskDefinitions, DescribeServices, UpdateService, RunTask, DescribeTasks,
-// ListTasks, StopTask and Logs GetLogEvents. Anything else answers 400 UnknownOperationException.
+// Only the operations the rollout engine and the operator verbs use are implemented:
+// RegisterTaskDefinition, DescribeTaskDefinition, ListTaskDefinitions, DescribeServices, UpdateService,
+// RunTask, DescribeTasks, ListTasks, StopTask, Logs GetLogEvents and FilterLogEvents. Anything else
+// answers 400 UnknownOperationException.
 package ecsfake
 
 import (
@@ -46,6 +47,9 @@ type TaskScript struct {
 	Reason string
 	// Logs are the container's log lines, written to its awslogs stream.
 	Logs []string
+	// LogInterval is the time between two log lines from the task's start (default 1 ms): lines
+	// with a later time are not yet visible to FilterLogEvents.
+	LogInterval time.Duration
 }
 
 // Scenario scripts the fake.
@@ -104,6 +108,7 @@ type Fake struct {
 	services map[string]*service   // cluster/name
 	tasks    []*task
 	logs     map[string][]logEvent // group + "\x00" + stream
+	groups   map[string]bool       // log groups seeded empty (SeedLogGroup)
 	seq      int
 }
 
@@ -125,6 +130,8 @@ type service struct {
 	events        []map[string]any
 	platform      string
 	createdAt     time.Time
+	// exec is enableExecuteCommand: tasks launched while it is set can be exec'd into.
+	exec bool
 }
 
 type deployment struct {
@@ -142,6 +149,10 @@ type task struct {
 	stopCode, reason                                       string
 	exit                                                   *int32
 	startSeen, stopSeen                                    bool
+	// exec: the task was launched with ECS Exec (its container runs the ExecuteCommandAgent).
+	exec bool
+	// overrides is the RunTask request's overrides (nil for service tasks).
+	overrides map[string]any
 }
 
 type logEvent struct {
@@ -156,7 +167,7 @@ func Start(t testing.TB, sc Scenario, clock *Clock) *Fake {
 		clock = NewClock(1)
 	}
 	f := &Fake{Clock: clock, sc: sc, throttle: map[string]int{}, clusters: map[string]bool{}, tds: map[string][]*taskDef{},
-		services: map[string]*service{}, logs: map[string][]logEvent{}}
+		services: map[string]*service{}, logs: map[string][]logEvent{}, groups: map[string]bool{}}
 	if sc.SteadyAfter <= 0 {
 		sc.SteadyAfter = 10 * time.Second
 	}
@@ -221,6 +232,16 @@ func (f *Fake) SeedService(cluster, name, td string, desired int, subnets, secur
 	for i := 0; i < desired; i++ {
 		tk := f.launch(s, d, now, TaskScript{StartAfter: time.Second})
 		tk.startSeen = true
+	}
+}
+
+// SetExecuteCommand sets a service's enableExecuteCommand, as UpdateService does: only tasks launched
+// afterwards (a new deployment) run with ECS Exec, as in ECS.
+func (f *Fake) SetExecuteCommand(cluster, name string, on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s := f.services[cluster+"/"+name]; s != nil {
+		s.exec = on
 	}
 }
 
@@ -368,6 +389,9 @@ func (f *Fake) ecs(op string, b map[string]any, now time.Time) (any, *APIError) 
 			}
 			td = t.arn
 		}
+		if v, ok := b["enableExecuteCommand"].(bool); ok {
+			s.exec = v
+		}
 		if td != s.td || b["forceNewDeployment"] == true {
 			f.deploy(s, td, now, false)
 		}
@@ -401,6 +425,7 @@ func (f *Fake) ecs(op string, b map[string]any, now time.Time) (any, *APIError) 
 			sc.ExitAfter = 3 * time.Second
 		}
 		tk := f.newTask(cluster, td.arn, "family:"+str(td.body, "family"), str(b, "startedBy"), "", "", container, sc, now)
+		tk.overrides, _ = b["overrides"].(map[string]any)
 		return map[string]any{"tasks": []any{f.taskJSON(tk, now)}, "failures": []any{}}, nil
 	case "DescribeTasks":
 		if e := needCluster(); e != nil {
@@ -467,6 +492,9 @@ func overrideCommand(b map[string]any, container string) []string {
 }
 
 func (f *Fake) getLogEvents(op string, b map[string]any) (any, *APIError) {
+	if op == "FilterLogEvents" {
+		return f.filterLogEvents(b)
+	}
 	if op != "GetLogEvents" {
 		return nil, &APIError{Type: "UnknownOperationException", Message: "ecsfake does not implement Logs " + op}
 	}
@@ -490,4 +518,72 @@ func (f *Fake) getLogEvents(op string, b map[string]any) (any, *APIError) {
 		out = append(out, map[string]any{"timestamp": e.at.UnixMilli(), "ingestionTime": e.at.UnixMilli(), "message": e.msg})
 	}
 	return map[string]any{"events": out, "nextForwardToken": "f/1", "nextBackwardToken": "b/1"}, nil
+}
+
+// filterLogEvents answers FilterLogEvents: the events of the group's streams (logStreamNames, else
+// logStreamNamePrefix, else all) at or after startTime and already written (at or before the
+// fake's now), in time order, in one page.
+func (f *Fake) filterLogEvents(b map[string]any) (any, *APIError) {
+	group := str(b, "logGroupName")
+	names := strs(b, "logStreamNames")
+	prefix := str(b, "logStreamNamePrefix")
+	start, _ := b["startTime"].(float64)
+	now := f.Clock.Now()
+	type ev struct {
+		stream string
+		i      int
+		e      logEvent
+	}
+	var evs []ev
+	found := false
+	for k, list := range f.logs {
+		g, stream, _ := strings.Cut(k, "\x00")
+		if g != group {
+			continue
+		}
+		found = true
+		if len(names) > 0 && !contains(names, stream) || prefix != "" && !strings.HasPrefix(stream, prefix) {
+			continue
+		}
+		for i, e := range list {
+			if e.at.After(now) || float64(e.at.UnixMilli()) < start {
+				continue
+			}
+			evs = append(evs, ev{stream, i, e})
+		}
+	}
+	if !found && !f.groups[group] {
+		return nil, &APIError{Type: "ResourceNotFoundException", Message: "The specified log group does not exist."}
+	}
+	sort.SliceStable(evs, func(i, j int) bool {
+		if !evs[i].e.at.Equal(evs[j].e.at) {
+			return evs[i].e.at.Before(evs[j].e.at)
+		}
+		if evs[i].stream != evs[j].stream {
+			return evs[i].stream < evs[j].stream
+		}
+		return evs[i].i < evs[j].i
+	})
+	out := []any{}
+	for _, e := range evs {
+		out = append(out, map[string]any{"logStreamName": e.stream, "timestamp": e.e.at.UnixMilli(), "ingestionTime": e.e.at.UnixMilli(),
+			"message": e.e.msg, "eventId": fmt.Sprintf("%s/%d", e.stream, e.i)})
+	}
+	return map[string]any{"events": out, "searchedLogStreams": []any{}}, nil
+}
+
+// SeedLogGroup creates an empty log group (FilterLogEvents on an unknown group is an error).
+func (f *Fake) SeedLogGroup(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.groups[name] = true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

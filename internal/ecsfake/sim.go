@@ -100,6 +100,7 @@ func (f *Fake) deploy(s *service, td string, t time.Time, rollback bool) *deploy
 func (f *Fake) launch(s *service, d *deployment, t time.Time, sc TaskScript) *task {
 	_, container := f.imageOf(f.lookupTD(d.td), f.sc.Images)
 	tk := f.newTask(s.cluster, d.td, "service:"+s.name, d.id, s.name, d.id, container, sc, t)
+	tk.exec = s.exec
 	f.event(s, t, fmt.Sprintf("(service %s) has started 1 tasks: (task %s).", s.name, tk.id))
 	return tk
 }
@@ -133,8 +134,12 @@ func (f *Fake) newTask(cluster, td, group, startedBy, svc, depID, container stri
 	if len(sc.Logs) > 0 {
 		if group, stream := f.logStream(tk); group != "" {
 			k := group + "\x00" + stream
+			step := sc.LogInterval
+			if step <= 0 {
+				step = time.Millisecond
+			}
 			for i, l := range sc.Logs {
-				f.logs[k] = append(f.logs[k], logEvent{at: tk.startAt.Add(time.Duration(i) * time.Millisecond), msg: l})
+				f.logs[k] = append(f.logs[k], logEvent{at: tk.startAt.Add(time.Duration(i) * step), msg: l})
 			}
 		}
 	}
@@ -325,7 +330,7 @@ func (f *Fake) serviceJSON(s *service, now time.Time) map[string]any {
 		"serviceArn":  fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", region, account, s.cluster, s.name),
 		"serviceName": s.name, "clusterArn": fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", region, account, s.cluster),
 		"status": "ACTIVE", "desiredCount": s.desired, "runningCount": running, "pendingCount": pending, "launchType": "FARGATE",
-		"platformVersion": s.platform, "taskDefinition": s.td, "networkConfiguration": s.network, "deployments": deps, "events": events,
+		"platformVersion": s.platform, "taskDefinition": s.td, "enableExecuteCommand": s.exec, "networkConfiguration": s.network, "deployments": deps, "events": events,
 		"createdAt": epoch(s.createdAt),
 		"deploymentConfiguration": map[string]any{"maximumPercent": 200, "minimumHealthyPercent": 100,
 			"deploymentCircuitBreaker": map[string]any{"enable": f.sc.CircuitBreaker > 0, "rollback": f.sc.CircuitBreakerRollback}},
@@ -337,7 +342,17 @@ func (f *Fake) taskJSON(tk *task, now time.Time) map[string]any {
 	c := map[string]any{"name": tk.container, "lastStatus": st, "taskArn": tk.arn}
 	m := map[string]any{"taskArn": tk.arn, "clusterArn": fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", region, account, tk.cluster),
 		"taskDefinitionArn": tk.td, "group": tk.group, "startedBy": tk.startedBy, "lastStatus": st, "desiredStatus": "RUNNING",
-		"launchType": "FARGATE", "createdAt": epoch(tk.createdAt), "containers": []any{c}}
+		"launchType": "FARGATE", "createdAt": epoch(tk.createdAt), "containers": []any{c}, "enableExecuteCommand": tk.exec}
+	if tk.exec {
+		agent := "PENDING"
+		if st != "PENDING" {
+			agent = st
+		}
+		c["managedAgents"] = []any{map[string]any{"name": "ExecuteCommandAgent", "lastStatus": agent}}
+	}
+	if tk.overrides != nil {
+		m["overrides"] = tk.overrides
+	}
 	if tk.runningAt(now) || (st == "STOPPED" && !tk.script.NeverStarts) {
 		m["startedAt"] = epoch(tk.startAt)
 	}

@@ -113,7 +113,7 @@ variable "stop_timeout" {
 }
 
 variable "enable_execute_command" {
-  description = "Grant the task role what ECS Exec needs (ssmmessages:*Channel). Only the shell task should have it."
+  description = "Grant the task role what ECS Exec needs (ssmmessages:*Channel): the shell task, and the services that accept ECS Exec sessions."
   type        = bool
   default     = false
 }

@@ -1,5 +1,6 @@
 # The same ecs-service module runs the API (port 8000 behind the ALB, CPU autoscaling) and the
-# Celery worker (no port, no load balancer, fixed count).
+# Celery worker (no port, no load balancer, fixed count). ECS Exec is on for the services named in
+# ecs_exec_services (default the API): their task definitions grant the ssmmessages channels too.
 
 module "api_service" {
   source = "../../modules/ecs-service"
@@ -13,6 +14,7 @@ module "api_service" {
   min_capacity               = var.api_min_count
   max_capacity               = var.api_max_count
   cpu_target_percent         = 60
+  enable_execute_command     = contains(var.ecs_exec_services, "api")
 
   load_balancer = {
     target_group_arn = module.alb.target_group_arn
@@ -32,4 +34,5 @@ module "worker_service" {
   capacity_provider_strategy = module.cluster.capacity_provider_strategy
   min_capacity               = var.worker_count
   max_capacity               = var.worker_count
+  enable_execute_command     = contains(var.ecs_exec_services, "worker")
 }

@@ -1,5 +1,6 @@
 # Four task-definition families from one image and one env file: the API (daphne), the Celery
-# worker, the migration (one-off) and the ECS Exec shell (one-off, the only one with Exec rights).
+# worker, the migration (one-off) and the ECS Exec shell (one-off). The shell always has ECS Exec
+# rights; the API and the worker have them when named in ecs_exec_services (default: the API).
 
 # These are templates (tag bookme:template = "true", image <repository>:opentofu-template): each
 # release renders its revisions from them, replacing only the image (by digest), the env file and
@@ -25,6 +26,7 @@ module "api_task" {
   environment_file_patterns  = local.release_env_files
   secrets                    = local.secrets
   stop_timeout               = 30
+  enable_execute_command     = contains(var.ecs_exec_services, "api")
   task_role_policy_documents = [data.aws_iam_policy_document.app.json]
   log_retention_days         = var.log_retention_days
 }
@@ -44,6 +46,7 @@ module "worker_task" {
   environment_file_patterns  = local.release_env_files
   secrets                    = local.secrets
   stop_timeout               = 120 # let Celery finish running tasks (warm shutdown)
+  enable_execute_command     = contains(var.ecs_exec_services, "worker")
   task_role_policy_documents = [data.aws_iam_policy_document.app.json]
   log_retention_days         = var.log_retention_days
 }

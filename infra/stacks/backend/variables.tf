@@ -148,3 +148,14 @@ variable "shell_idle_seconds" {
   type        = number
   default     = 3600
 }
+
+variable "ecs_exec_services" {
+  description = "Services that accept ECS Exec sessions (`exec` verb): \"api\", \"worker\". Each gets enable_execute_command and its task role the ssmmessages channels; only tasks started after a change accept a session."
+  type        = list(string)
+  default     = ["api"]
+
+  validation {
+    condition     = alltrue([for s in var.ecs_exec_services : contains(["api", "worker"], s)])
+    error_message = "ecs_exec_services may name only \"api\" and \"worker\"."
+  }
+}
