@@ -456,6 +456,41 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Bookme).DryRunArtifacts(&parent, ctx, gitSha, repeat, releases, redisAuthToken)
+		case "Exec":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var service string
+			if inputArgs["service"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["service"]), &service)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg service", err))
+				}
+			}
+			var container string
+			if inputArgs["container"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["container"]), &container)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg container", err))
+				}
+			}
+			var command string
+			if inputArgs["command"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["command"]), &command)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg command", err))
+				}
+			}
+			var task string
+			if inputArgs["task"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["task"]), &task)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg task", err))
+				}
+			}
+			return (*Bookme).Exec(&parent, ctx, service, container, command, task)
 		case "History":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -484,6 +519,41 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Bookme).History(&parent, ctx, last, format, runUrl)
+		case "Logs":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var service string
+			if inputArgs["service"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["service"]), &service)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg service", err))
+				}
+			}
+			var since string
+			if inputArgs["since"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["since"]), &since)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg since", err))
+				}
+			}
+			var follow bool
+			if inputArgs["follow"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["follow"]), &follow)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg follow", err))
+				}
+			}
+			var dryRun bool
+			if inputArgs["dryRun"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
+				}
+			}
+			return (*Bookme).Logs(&parent, ctx, service, since, follow, dryRun)
 		case "Plan":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -666,6 +736,34 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*Bookme).Rollback(&parent, ctx, to, who, dryRun)
+		case "Run":
+			var parent Bookme
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var command string
+			if inputArgs["command"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["command"]), &command)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg command", err))
+				}
+			}
+			var timeout string
+			if inputArgs["timeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["timeout"]), &timeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg timeout", err))
+				}
+			}
+			var dryRun bool
+			if inputArgs["dryRun"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["dryRun"]), &dryRun)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg dryRun", err))
+				}
+			}
+			return (*Bookme).Run(&parent, ctx, command, timeout, dryRun)
 		case "Status":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)

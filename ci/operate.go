@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
@@ -187,4 +188,87 @@ func (m *Bookme) Unlock(
 		return "", err
 	}
 	return deploy.Unlock(ctx, a.s3, m.Env, bucket, force)
+}
+
+// Run runs a one-off command on the running release's shell task definition (the API's when no deploy
+// record names one), with the API service's network, the revision's roles and env file, streaming its
+// log lines; a non-zero exit fails the call with the exit code in the error.
+// +cache="never"
+func (m *Bookme) Run(
+	ctx context.Context,
+	// The command, split as a shell would (quotes, no expansion): "python manage.py createsuperuser --noinput".
+	command string,
+	// Stop the task if it still runs after this long.
+	// +default="1h"
+	timeout string,
+	// Print the plan only: revision, network, roles, env file, command.
+	// +optional
+	dryRun bool,
+) (string, error) {
+	argv, err := deploy.SplitCommand(command)
+	if err != nil {
+		return "", err
+	}
+	d, err := time.ParseDuration(timeout)
+	if err != nil {
+		return "", fmt.Errorf("--timeout %q: %v", timeout, err)
+	}
+	p, s, err := m.site(ctx)
+	if err != nil {
+		return "", err
+	}
+	return deploy.RunCommand(ctx, p, s, deploy.RunOptions{Command: argv, Timeout: d, DryRun: dryRun})
+}
+
+// Logs prints a service's CloudWatch log lines in time order with their task ids.
+// +cache="never"
+func (m *Bookme) Logs(
+	ctx context.Context,
+	// api or worker.
+	// +default="api"
+	service string,
+	// How far back: a duration (10m, 2h, 1d) or a time (2026-01-02T15:04:05Z, 2026-01-02).
+	// +default="10m"
+	since string,
+	// Keep printing new lines (to stderr) until interrupted.
+	// +optional
+	follow bool,
+	// Print where the lines would be read from only.
+	// +optional
+	dryRun bool,
+) (string, error) {
+	p, s, err := m.site(ctx)
+	if err != nil {
+		return "", err
+	}
+	o := deploy.LogsOptions{Service: service, Since: since, Follow: follow, DryRun: dryRun}
+	if follow {
+		o.Out = os.Stderr
+	}
+	return deploy.Logs(ctx, p, s, o)
+}
+
+// Exec prints the `aws ecs execute-command` line that opens a session in a running task of the
+// service (ECS Exec must be on: ecs_exec_services in infra/stacks/backend). Changes nothing.
+// +cache="never"
+func (m *Bookme) Exec(
+	ctx context.Context,
+	// api or worker.
+	// +default="api"
+	service string,
+	// The container; default: the application container (backend output api_container_name).
+	// +optional
+	container string,
+	// The command the session runs.
+	// +default="/bin/sh"
+	command string,
+	// A task id; default: the newest running task that accepts a session.
+	// +optional
+	task string,
+) (string, error) {
+	p, s, err := m.site(ctx)
+	if err != nil {
+		return "", err
+	}
+	return deploy.Exec(ctx, p, s, deploy.ExecOptions{Service: service, Container: container, Command: command, Task: task})
 }
