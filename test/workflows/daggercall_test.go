@@ -362,7 +362,7 @@ func sameCall(wf, readme daggerCall, allowExtra map[string]bool) string {
 	problems = append(problems, sameFlags("constructor", wf.Constructor, readme.Constructor, nil)...)
 	problems = append(problems, sameSteps("chain", wf.Chain, readme.Chain)...)
 	problems = append(problems, sameFlags(wf.Function, wf.Flags, readme.Flags, func(name, value string) bool {
-		return allowExtra[name] || (recordFlags[name] && wf.Function == "deploy" && ghExpr.MatchString(value))
+		return allowExtra[name] || (recordFlags[name] && (wf.Function == "deploy" || wf.Function == "history") && ghExpr.MatchString(value))
 	})...)
 	problems = append(problems, sameSteps("functions on the result", wf.Then, readme.Then)...)
 	if wf.Passthrough != readme.Passthrough {

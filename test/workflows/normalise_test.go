@@ -11,8 +11,9 @@ import (
 const agreedReadme = "# bookme-deploy\n\nSome prose with dagger call inline that is not a command.\n\n" +
 	"```sh\n" +
 	"dagger call check\n" +
-	"dagger call --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN plan\n" +
-	"dagger call --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN deploy --source-url 'https://github.com/<owner>/<repo>'\n" +
+	"dagger call --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --state-encryption env:TF_ENCRYPTION plan\n" +
+	"dagger call --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --state-encryption env:TF_ENCRYPTION deploy --source-url 'https://github.com/<owner>/<repo>'\n" +
+	"dagger call --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --state-encryption env:TF_ENCRYPTION history --format markdown\n" +
 	"dagger call dry-run\n" +
 	"```\n\nShared arguments prose.\n\n" +
 	"```sh\n" +
@@ -35,25 +36,25 @@ func TestReadmeParsing(t *testing.T) {
 	for _, c := range calls {
 		fns = append(fns, c.Function)
 	}
-	if got := strings.Join(fns, ","); got != "check,plan,deploy,dry-run,dry-run,unlock" {
-		t.Fatalf("functions = %s, want check,plan,deploy,dry-run,dry-run,unlock (only ```sh blocks count)", got)
+	if got := strings.Join(fns, ","); got != "check,plan,deploy,history,dry-run,dry-run,unlock" {
+		t.Fatalf("functions = %s, want check,plan,deploy,history,dry-run,dry-run,unlock (only ```sh blocks count)", got)
 	}
 	deploy := calls[2]
-	if deploy.Constructor["region"] != "eu-central-1" || deploy.Constructor["aws-session-token"] != "env:AWS_SESSION_TOKEN" || len(deploy.Constructor) != 5 {
+	if deploy.Constructor["region"] != "eu-central-1" || deploy.Constructor["aws-session-token"] != "env:AWS_SESSION_TOKEN" || len(deploy.Constructor) != 6 {
 		t.Errorf("deploy's constructor flags parsed wrong: %v", deploy.Constructor)
 	}
 	if len(deploy.Flags) != 1 || deploy.Flags["source-url"] != "https://github.com/<owner>/<repo>" {
 		t.Errorf("deploy's own flags parsed wrong: %v", deploy.Flags)
 	}
-	if len(calls[3].Constructor) != 0 || len(calls[3].Chain) != 0 || len(calls[3].Flags) != 0 {
+	if len(calls[4].Constructor) != 0 || len(calls[4].Chain) != 0 || len(calls[4].Flags) != 0 {
 		t.Errorf("bare dry-run parsed wrong: %+v", calls[3])
 	}
-	mirror := calls[4]
+	mirror := calls[5]
 	if len(mirror.Chain) != 1 || mirror.Chain[0].Name != "with-provider-mirror" ||
 		mirror.Chain[0].Flags["dir"] != "/var/cache/bookme-deploy/provider-mirror" || len(mirror.Flags) != 0 || len(mirror.Constructor) != 0 {
 		t.Errorf("with-provider-mirror chain parsed wrong: %+v", mirror)
 	}
-	unlock := calls[5]
+	unlock := calls[6]
 	if unlock.Constructor["aws-credentials-file"] != "file:$HOME/.aws/credentials" || unlock.Constructor["aws-profile"] != "bookme" || len(unlock.Flags) != 0 {
 		t.Errorf("unlock parsed wrong: %+v", unlock)
 	}
@@ -134,7 +135,7 @@ func TestComparisonRule(t *testing.T) {
 	readme := agreed(t)
 	env := map[string]string{"DEPLOY_ENV": "${{ inputs.environment || 'production' }}", "AWS_REGION": "${{ vars.AWS_REGION }}", "LITERAL": "staging",
 		"SOURCE_URL": "${{ github.server_url }}/${{ github.repository }}", "OTHER_URL": "https://example.com/fork"}
-	const creds = " --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN"
+	const creds = " --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --state-encryption env:TF_ENCRYPTION"
 	const prod = "dagger call --env production --region eu-central-1" + creds // the README's constructor flags
 	const src = " --source-url 'https://github.com/<owner>/<repo>'"           // deploy's, as in the README
 	cases := []struct {
@@ -142,12 +143,12 @@ func TestComparisonRule(t *testing.T) {
 		drift, same  bool
 	}{
 		{"identical", prod + " deploy" + src, false, true},
-		{"constructor flag order", "dagger call --aws-session-token env:AWS_SESSION_TOKEN --region eu-central-1 --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --env production --aws-access-key-id env:AWS_ACCESS_KEY_ID deploy" + src, false, true},
+		{"constructor flag order", "dagger call --aws-session-token env:AWS_SESSION_TOKEN --state-encryption env:TF_ENCRYPTION --region eu-central-1 --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --env production --aws-access-key-id env:AWS_ACCESS_KEY_ID deploy" + src, false, true},
 		{"= form", "dagger call --env=production --region=eu-central-1" + creds + " deploy --source-url='https://github.com/<owner>/<repo>'", false, true},
 		{"expressions", `dagger call --env "${{ inputs.environment || 'production' }}" --region "${{ vars.AWS_REGION }}"` + creds + ` deploy --source-url "${{ github.server_url }}/${{ github.repository }}"`, false, true},
 		{"variables via env", `dagger call --env "$DEPLOY_ENV" --region "${AWS_REGION}"` + creds + ` deploy --source-url "$SOURCE_URL" | tee -a "$GITHUB_STEP_SUMMARY"`, false, true},
 		{"continuations", "dagger call \\\n  --env production \\\n  --region eu-central-1" + creds + " \\\n  deploy" + src, false, true},
-		{"file: credentials", "dagger call --env production --region eu-central-1 --aws-access-key-id file:/run/k --aws-secret-access-key file:/run/s --aws-session-token cmd:token deploy" + src, false, true},
+		{"file: credentials", "dagger call --env production --region eu-central-1 --aws-access-key-id file:/run/k --aws-secret-access-key file:/run/s --aws-session-token cmd:token --state-encryption file:/run/tf deploy" + src, false, true},
 		{"redirect", prod + ` plan > "$PLAN_FILE"`, false, true},
 		{"detailed-exitcode in drift", prod + " plan --detailed-exitcode", true, true},
 		{"no-arg check", "dagger call check", false, true},

@@ -4,6 +4,7 @@
 package workflows
 
 import (
+	"bookme-deploy/core/deploy"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -466,15 +467,11 @@ func checkCallsAgainst(t *testing.T, readme []daggerCall) {
 	t.Helper()
 	calls := workflowCalls(t, loadWorkflows(t))
 
-	wantFunctions := map[string][]string{"deploy.yml": {"deploy"}, "pr.yml": {"check", "plan"}, "drift.yml": {"plan"}}
+	wantFunctions := map[string][]string{"deploy.yml": {"deploy", "history"}, "pr.yml": {"check", "plan"}, "drift.yml": {"plan"}}
 	gotFunctions := map[string][]string{}
 	for _, c := range calls {
 		gotFunctions[c.file] = append(gotFunctions[c.file], c.Function)
-		allow := map[string]bool{}
-		if c.file == "drift.yml" {
-			allow["detailed-exitcode"] = true
-		}
-		if why := matchReadme(c.daggerCall, readme, allow); why != "" {
+		if why := matchReadme(c.daggerCall, readme, map[string]bool{}); why != "" {
 			t.Errorf("%s job %s: %q differs from the README's `dagger call %s`: %s", c.file, c.job, c.Raw, c.Function, why)
 		}
 	}
@@ -485,11 +482,14 @@ func checkCallsAgainst(t *testing.T, readme []daggerCall) {
 			t.Errorf("%s runs dagger functions %v, want %v", file, got, want)
 		}
 	}
-	for _, c := range calls {
-		if c.file == "drift.yml" {
-			if _, ok := c.Flags["detailed-exitcode"]; !ok {
-				t.Errorf("drift.yml: %q lacks --detailed-exitcode, so drift would not fail the run", c.Raw)
-			}
+	// Drift fails the run on the plan's marker line (core/deploy.PlanMarker), so the plan still reaches the
+	// job summary; --detailed-exitcode would keep it in the error on stderr.
+	for _, st := range mustWorkflow(t, loadWorkflows(t), "drift.yml").Jobs["drift"].Steps {
+		if !strings.Contains(st.Run, "dagger call") {
+			continue
+		}
+		if !strings.Contains(st.Run, "grep -qxF '"+strings.TrimSuffix(deploy.PlanMarker(0), "\n")+"'") || !strings.Contains(st.Run, "exit 2") {
+			t.Errorf("drift.yml step %q does not fail (exit 2) unless the plan's last line is %q:\n%s", st.Name, deploy.PlanMarker(0), st.Run)
 		}
 	}
 }
@@ -550,17 +550,25 @@ func TestDaggerCallPrerequisites(t *testing.T) {
 // TestSummariesReachGitHub checks where each call's stdout (the function's Markdown result) goes.
 func TestSummariesReachGitHub(t *testing.T) {
 	all := loadWorkflows(t)
-	tee := regexp.MustCompile(`(?m)^dagger call .*\| tee -a "\$GITHUB_STEP_SUMMARY"$`)
-	for _, c := range []struct{ file, job string }{{"deploy.yml", "deploy"}, {"drift.yml", "drift"}} {
-		found := false
-		for _, s := range mustWorkflow(t, all, c.file).Jobs[c.job].Steps {
-			if strings.Contains(s.Run, "dagger call") {
-				found = found || tee.MatchString(joinContinuations(s.Run))
-			}
-		}
-		if !found {
-			t.Errorf("%s: the dagger call's output is not appended to the job summary with `| tee -a \"$GITHUB_STEP_SUMMARY\"`", c.file)
-		}
+	tee := regexp.MustCompile(`(?m)^dagger call .* deploy .*\| tee -a "\$GITHUB_STEP_SUMMARY"$`)
+	failed := regexp.MustCompile(`(?m)^dagger call .* history --run-url "\$RUN_URL" --format markdown >> "\$GITHUB_STEP_SUMMARY"$`)
+	var deployed, onFailure bool
+	for _, s := range mustWorkflow(t, all, "deploy.yml").Jobs["deploy"].Steps {
+		deployed = deployed || tee.MatchString(joinContinuations(s.Run))
+		onFailure = onFailure || (failed.MatchString(joinContinuations(s.Run)) && s.If == "failure()")
+	}
+	if !deployed {
+		t.Error("deploy.yml: the deploy's summary is not appended to the job summary with `| tee -a \"$GITHUB_STEP_SUMMARY\"`")
+	}
+	if !onFailure {
+		t.Error("deploy.yml: no `if: failure()` step appends the run's own record (history --run-url \"$RUN_URL\" --format markdown) to the job summary")
+	}
+	drift := false
+	for _, s := range mustWorkflow(t, all, "drift.yml").Jobs["drift"].Steps {
+		drift = drift || (strings.Contains(s.Run, `plan > "$RUNNER_TEMP/plan.md"`) && strings.Contains(s.Run, `cat "$RUNNER_TEMP/plan.md" >> "$GITHUB_STEP_SUMMARY"`))
+	}
+	if !drift {
+		t.Error("drift.yml: the plan is not written to the job summary before the drift verdict")
 	}
 
 	plan := mustWorkflow(t, all, "pr.yml").Jobs["plan"]
@@ -577,7 +585,7 @@ func TestSummariesReachGitHub(t *testing.T) {
 	if planStep == nil || commentStep == nil {
 		t.Fatal("pr.yml plan job needs a `dagger call plan` step and an actions/github-script comment step")
 	}
-	if !regexp.MustCompile(`(?m)^dagger call .*> "\$PLAN_FILE"$`).MatchString(joinContinuations(planStep.Run)) ||
+	if !regexp.MustCompile(`(?m)^dagger call .*> "\$PLAN_FILE"( 2> >\(tee "[^"]+" >&2\))?$`).MatchString(joinContinuations(planStep.Run)) ||
 		!strings.Contains(planStep.Run, `cat "$PLAN_FILE" >> "$GITHUB_STEP_SUMMARY"`) {
 		t.Errorf("pr.yml plan step must write the plan to \"$PLAN_FILE\" and append it to the job summary:\n%s", planStep.Run)
 	}
