@@ -38,7 +38,7 @@ func lostSetup(t *testing.T) (direct, proxied *s3.Client, p *testenv.FaultProxy)
 	pcfg.Retryer = func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond })
 	}
-	pcfg.HTTPClient = &http.Client{Timeout: 500 * time.Millisecond}
+	pcfg.HTTPClient = &http.Client{Timeout: 2 * time.Second}
 	return testenv.S3(cfg), testenv.S3(pcfg), p
 }
 
