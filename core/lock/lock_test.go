@@ -2,9 +2,11 @@ package lock
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"syscall"
 	"testing"
@@ -143,5 +145,36 @@ func TestOptionDefaults(t *testing.T) {
 	}
 	if (Options{TTL: time.Minute}).heartbeat() != 20*time.Second || (Options{Heartbeat: -1}).heartbeat() != 0 {
 		t.Error("heartbeat from TTL / disabled")
+	}
+}
+
+// An HTTP client timeout (the request may have acted, its answer never came) is retried by
+// Release and ForceUnlock while the caller's context is live; the caller's own deadline is not.
+func TestRetryTransientRetriesClientTimeouts(t *testing.T) {
+	// A real client timeout: a server that never answers, a client that waits 50 ms.
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer silent.Close()
+	_, herr := (&http.Client{Timeout: 50 * time.Millisecond}).Get(silent.URL)
+	if !errors.Is(herr, context.DeadlineExceeded) || awsretry.Transient(herr) {
+		t.Fatalf("premise: a client timeout wraps context.DeadlineExceeded and awsretry.Transient refuses it: %v", herr)
+	}
+	clientTimeout := &smithyhttp.RequestSendError{Err: herr}
+	calls := 0
+	err := retryTransient(context.Background(), 5*time.Second, func(int) error {
+		calls++
+		if calls < 3 {
+			return &retry.MaxAttemptsError{Attempt: 3, Err: clientTimeout}
+		}
+		return nil
+	})
+	if err != nil || calls != 3 {
+		t.Fatalf("client timeouts: %d calls, %v; want retried until success", calls, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	calls = 0
+	err = retryTransient(ctx, 5*time.Second, func(int) error { calls++; return fmt.Errorf("op: %w", context.DeadlineExceeded) })
+	if err == nil || calls != 1 {
+		t.Fatalf("cancelled caller: %d calls, %v; want one", calls, err)
 	}
 }
