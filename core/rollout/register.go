@@ -2,7 +2,9 @@ package rollout
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -75,7 +77,7 @@ func (e *Engine) ensureRevision(ctx context.Context, in *ecs.RegisterTaskDefinit
 	var err error
 	for attempt := 1; ; attempt++ {
 		out, err = e.ECS.RegisterTaskDefinition(ctx, in, func(o *ecs.Options) { o.RetryMaxAttempts = 1 })
-		if err == nil || attempt == registerAttempts || !awsretry.Transient(err) {
+		if err == nil || attempt == registerAttempts || !worthRetry(ctx, err) {
 			break
 		}
 		if serr := e.clock().Sleep(ctx, registerBackoff*time.Duration(attempt)); serr != nil {
@@ -92,4 +94,12 @@ func (e *Engine) ensureRevision(ctx context.Context, in *ecs.RegisterTaskDefinit
 	arn := aws.ToString(out.TaskDefinition.TaskDefinitionArn)
 	e.printf("register: %s\n", shortTD(arn))
 	return arn, nil
+}
+
+// worthRetry tells a failure worth another attempt: awsretry.Transient, or an HTTP client timeout
+// while ctx is live (both wrap context.DeadlineExceeded, which Transient takes for a cancelled
+// caller; a timeout is an answer that never came — the request may have acted).
+func worthRetry(ctx context.Context, err error) bool {
+	var ne net.Error
+	return awsretry.Transient(err) || (ctx.Err() == nil && errors.As(err, &ne) && ne.Timeout())
 }
