@@ -348,3 +348,36 @@ func TestMotoHonoursPutIfMatch(t *testing.T) {
 		t.Fatalf("put If-Match on a missing object: %v, want NoSuchKey", err)
 	}
 }
+
+// `unlock --force` of a lock whose holder is alive and renewing it every 20 ms: the force follows
+// the renewals (same ID, new ETag) and removes it; the holder's next renewal reports it forced open.
+func TestForceUnlockOfARenewingLock(t *testing.T) {
+	direct, _, _ := lostSetup(t)
+	ctx := context.Background()
+	l, err := Acquire(ctx, direct, Options{Bucket: bucket, TTL: 2 * time.Second, Heartbeat: 20 * time.Millisecond}, Info{Holder: "busy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		held, found, err := ForceUnlock(ctx, direct, Options{Bucket: bucket})
+		if err != nil || !found || held.ID != l.Info.ID {
+			t.Fatalf("force %d: %+v %v %v", i, held, found, err)
+		}
+		if keys := lockObjects(t, direct); len(keys) != 0 {
+			t.Fatalf("force %d returned but the lock is there: %v", i, keys)
+		}
+		select {
+		case <-l.Lost():
+		case <-time.After(2 * time.Second):
+			t.Fatal("the holder did not notice its lock was forced open")
+		}
+		if le := (*LostError)(nil); !errors.As(l.Err(), &le) || le.Holder != nil || !strings.Contains(l.Err().Error(), "forced open") {
+			t.Fatalf("Err = %v", l.Err())
+		}
+		l, err = Acquire(ctx, direct, Options{Bucket: bucket, TTL: 2 * time.Second, Heartbeat: 20 * time.Millisecond}, Info{Holder: "busy"})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = l.Release(ctx)
+}
