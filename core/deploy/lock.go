@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"bookme-deploy/core/lock"
 )
@@ -12,7 +14,8 @@ func (d *Deployment) lockOptions(ctx context.Context) lock.Options {
 	return o
 }
 
-// takeLock takes the environment's deploy lock (waiting up to Timeouts.Lock for another deploy).
+// takeLock takes the environment's deploy lock (waiting up to Timeouts.Lock for another deploy,
+// taking over a lapsed one). From then on the lock's heartbeat renews it until releaseLock.
 func (d *Deployment) takeLock(ctx context.Context) (string, error) {
 	l, err := lock.Acquire(ctx, d.ports.S3, d.lockOptions(ctx), lock.Info{Holder: d.cfg.Who, GitSHA: d.cfg.GitSHA, RunURL: d.cfg.RunURL})
 	if err != nil {
@@ -21,7 +24,11 @@ func (d *Deployment) takeLock(ctx context.Context) (string, error) {
 	d.mu.Lock()
 	d.held = l
 	d.mu.Unlock()
-	return "s3://" + d.cfg.StateBucket + "/" + LockKey(d.cfg.Env), nil
+	where := "s3://" + d.cfg.StateBucket + "/" + LockKey(d.cfg.Env)
+	if l.TookOver != nil {
+		where += " (took over the lapsed lock of " + l.TookOver.Describe(time.Now()) + ")"
+	}
+	return where, nil
 }
 
 // releaseLock releases the lock when this deployment holds it (always run, also after a failure).
@@ -32,7 +39,13 @@ func (d *Deployment) releaseLock(ctx context.Context) (string, error) {
 	if held == nil {
 		return "not held", nil
 	}
-	if err := held.Release(ctx); err != nil {
+	err := held.Release(ctx)
+	if lost := held.Err(); lost != nil {
+		// The heartbeat found the lock taken over or forced open during the deploy: say so, whatever
+		// Release found afterwards.
+		return "", errors.Join(lost, err)
+	}
+	if err != nil {
 		return "", err
 	}
 	d.mu.Lock()

@@ -15,8 +15,9 @@ import (
 // ForceUnlock deletes the lock whoever holds it (`unlock --force`, for a dead deploy) and returns
 // what it held; found=false when there was no lock. Say who forced it in the deploy record.
 //
-// It deletes exactly the lock object it read (If-Match on its ETag): should another deploy take
-// the lock while the force runs, that new lock is left in place and an error names its holder.
+// It deletes exactly the lock object it read (If-Match on its ETag; a renewal by the same holder's
+// heartbeat in between is followed): should another deploy take the lock while the force runs,
+// that new lock is left in place and an error names its holder.
 // Transient failures are retried until Options.ReleaseTimeout (default DefaultReleaseTimeout).
 func ForceUnlock(ctx context.Context, s3c *s3.Client, opts Options) (held Info, found bool, err error) {
 	if opts.Bucket == "" {
@@ -34,9 +35,13 @@ func ForceUnlock(ctx context.Context, s3c *s3.Client, opts Options) (held Info, 
 		if !ok {
 			return nil // no lock, or the one we read is gone (our delete went through)
 		}
-		if pinned == "" {
+		switch {
+		case pinned == "":
 			pinned, held, found = etag, info, true
-		} else if etag != pinned {
+		case etag != pinned && info.ID != "" && info.ID == held.ID:
+			// The same lock, renewed by its holder's heartbeat since we read it: still the one to remove.
+			pinned = etag
+		case etag != pinned:
 			return fmt.Errorf("deploy lock %s was taken by %s while forcing it open; left in place (force again if that deploy is dead too)",
 				opts.url(), info.Describe(time.Now()))
 		}

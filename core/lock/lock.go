@@ -43,6 +43,66 @@ type Info struct {
 	Started time.Time `json:"started"`
 	// RunURL links to the CI run, empty for a local deploy.
 	RunURL string `json:"runUrl,omitempty"`
+	// Expires is when the lock lapses unless renewed (UTC): the time of the last write plus the
+	// TTL. Zero in lock objects written before locks expired (see ExpiresAt).
+	Expires time.Time `json:"expires,omitempty"`
+}
+
+// LegacyTTL is how long a lock without an expiry (written by a version before expiring locks,
+// which never renews it) counts as held after its Started time: far longer than any deploy, so a
+// lock that old belongs to a dead deploy. A lock with neither an expiry nor a start time never
+// lapses: `unlock --force` removes it.
+const LegacyTTL = 6 * time.Hour
+
+// ExpiresAt is when the lock lapses: Expires, or Started+LegacyTTL for a lock without an expiry;
+// ok=false when neither is known (the lock never lapses on its own).
+func (i Info) ExpiresAt() (at time.Time, ok bool) {
+	switch {
+	case !i.Expires.IsZero():
+		return i.Expires, true
+	case !i.Started.IsZero():
+		return i.Started.Add(LegacyTTL), true
+	}
+	return time.Time{}, false
+}
+
+// Expired tells whether the lock has lapsed at now (its holder stopped renewing it).
+func (i Info) Expired(now time.Time) bool {
+	at, ok := i.ExpiresAt()
+	return ok && !now.Before(at)
+}
+
+// Verdict is what a lock object found in the bucket means to an acquirer.
+type Verdict int
+
+const (
+	// Free: there is no lock object.
+	Free Verdict = iota
+	// Ours: the object carries our ID: we hold it (our put went through, perhaps with its answer lost).
+	Ours
+	// HeldByOther: another deploy holds it and it has not expired: wait.
+	HeldByOther
+	// Stale: another deploy's lock whose expiry has passed: take it over.
+	Stale
+)
+
+// String names the verdict.
+func (v Verdict) String() string {
+	return [...]string{"free", "ours", "held by another deploy", "stale"}[v]
+}
+
+// Judge decides what a lock read from the bucket (found=false: no object) means to the deploy
+// whose lock ID is ours, at now.
+func Judge(current Info, found bool, ours string, now time.Time) Verdict {
+	switch {
+	case !found:
+		return Free
+	case ours != "" && current.ID == ours:
+		return Ours
+	case current.Expired(now):
+		return Stale
+	}
+	return HeldByOther
 }
 
 // Describe renders the holder for messages: "alice (git 0123456789ab) since 2026-… (run URL)".
@@ -55,6 +115,23 @@ func (i Info) Describe(now time.Time) string {
 		s += ", run " + i.RunURL
 	}
 	return s
+}
+
+// describeExpiry says when the lock lapses(d), relative to now: "expires 2026-… (in 4m0s)",
+// "expired 2026-… (1m0s ago)", "no expiry (older lock format) …".
+func (i Info) describeExpiry(now time.Time) string {
+	at, ok := i.ExpiresAt()
+	if !ok {
+		return "never expires (no expiry, no start time): remove it with `unlock --force` if its deploy is dead"
+	}
+	legacy := ""
+	if i.Expires.IsZero() {
+		legacy = fmt.Sprintf(" (older lock without expiry: %s after its start)", LegacyTTL)
+	}
+	if now.Before(at) {
+		return fmt.Sprintf("expires %s (in %s)%s", at.UTC().Format(time.RFC3339), at.Sub(now).Round(time.Second), legacy)
+	}
+	return fmt.Sprintf("expired %s (%s ago)%s", at.UTC().Format(time.RFC3339), now.Sub(at).Round(time.Second), legacy)
 }
 
 // Options says where the lock lives and how long to wait for it.
@@ -72,6 +149,36 @@ type Options struct {
 	// ReleaseTimeout bounds how long Release and ForceUnlock retry transient failures (connection
 	// resets, 5xx, throttling) after the SDK's own attempts gave up (default DefaultReleaseTimeout).
 	ReleaseTimeout time.Duration
+	// TTL is how long the lock lives without a renewal (default DefaultTTL): a deploy that dies
+	// holding it blocks others for at most this long.
+	TTL time.Duration
+	// Heartbeat is the interval between renewals, which start when Acquire succeeds and stop at
+	// Release (default TTL/3; negative: no heartbeat, the lock lapses after TTL).
+	Heartbeat time.Duration
+	// OnLost, when set, is called once (from the heartbeat's goroutine) when the lock is lost: a
+	// renewal found it taken over or forced open, or no renewal got through before it expired. The
+	// error is a *LostError. Lock.Lost and Lock.Err tell the same.
+	OnLost func(error)
+}
+
+// DefaultTTL is Options.TTL when zero.
+const DefaultTTL = 5 * time.Minute
+
+func (o Options) ttl() time.Duration {
+	if o.TTL <= 0 {
+		return DefaultTTL
+	}
+	return o.TTL
+}
+
+func (o Options) heartbeat() time.Duration {
+	switch {
+	case o.Heartbeat < 0:
+		return 0
+	case o.Heartbeat == 0:
+		return o.ttl() / 3
+	}
+	return o.Heartbeat
 }
 
 func (o Options) key() string {

@@ -23,12 +23,13 @@ type errLookAgain struct{ line string }
 func (e *errLookAgain) Error() string        { return e.line }
 func (e *errLookAgain) RetryableError() bool { return true }
 
-// Release deletes the lock if it is still ours: it reads the object, compares its ID with ours,
+// Release stops the heartbeat, then deletes the lock if it is still ours: it reads the object, compares its ID with ours,
 // and deletes with If-Match on the ETag read, so a lock taken over in between is never removed.
 // Transient failures (connection resets, 5xx, throttling) are retried, read and delete again,
 // until Options.ReleaseTimeout (default DefaultReleaseTimeout) has passed.
 // Call it with a context that is not cancelled by the deploy's failure (context.WithoutCancel).
 func (l *Lock) Release(ctx context.Context) error {
+	l.stopHeartbeat()
 	begin := time.Now()
 	tried := false // a delete was sent: if the lock is gone now, that delete went through
 	attempts := 0

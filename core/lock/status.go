@@ -14,6 +14,9 @@ type Status struct {
 	URL    string `json:"url"`
 	Held   bool   `json:"held"`
 	Holder *Info  `json:"holder,omitempty"`
+	// Stale is set when the lock's expiry has passed: its deploy stopped renewing it, and the next
+	// deploy takes it over.
+	Stale bool `json:"stale,omitempty"`
 }
 
 // Inspect reads the lock without changing it.
@@ -28,6 +31,7 @@ func Inspect(ctx context.Context, s3c *s3.Client, opts Options) (*Status, error)
 	st := &Status{URL: opts.url(), Held: found}
 	if found {
 		st.Holder = &info
+		st.Stale = info.Expired(time.Now())
 	}
 	return st, nil
 }
@@ -37,5 +41,10 @@ func (s *Status) Text() string {
 	if !s.Held {
 		return fmt.Sprintf("deploy lock %s: free\n", s.URL)
 	}
-	return fmt.Sprintf("deploy lock %s: held by %s\n", s.URL, s.Holder.Describe(time.Now()))
+	now := time.Now()
+	line := fmt.Sprintf("deploy lock %s: held by %s, %s", s.URL, s.Holder.Describe(now), s.Holder.describeExpiry(now))
+	if s.Stale {
+		line += "; stale: the next deploy takes it over"
+	}
+	return line + "\n"
 }

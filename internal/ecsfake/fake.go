@@ -107,9 +107,12 @@ type Fake struct {
 	tds      map[string][]*taskDef // family → revisions (index = revision-1)
 	services map[string]*service   // cluster/name
 	tasks    []*task
-	logs     map[string][]logEvent // group + "\x00" + stream
-	groups   map[string]bool       // log groups seeded empty (SeedLogGroup)
-	seq      int
+	// byToken maps a RunTask clientToken to the task it started: ECS answers a repeated request
+	// (the SDK's retry after a lost answer carries the same token) with that task, starting none.
+	byToken map[string]*task
+	logs    map[string][]logEvent // group + "\x00" + stream
+	groups  map[string]bool       // log groups seeded empty (SeedLogGroup)
+	seq     int
 }
 
 type taskDef struct {
@@ -167,7 +170,7 @@ func Start(t testing.TB, sc Scenario, clock *Clock) *Fake {
 		clock = NewClock(1)
 	}
 	f := &Fake{Clock: clock, sc: sc, throttle: map[string]int{}, clusters: map[string]bool{}, tds: map[string][]*taskDef{},
-		services: map[string]*service{}, logs: map[string][]logEvent{}, groups: map[string]bool{}}
+		services: map[string]*service{}, logs: map[string][]logEvent{}, groups: map[string]bool{}, byToken: map[string]*task{}}
 	if sc.SteadyAfter <= 0 {
 		sc.SteadyAfter = 10 * time.Second
 	}
@@ -400,6 +403,9 @@ func (f *Fake) ecs(op string, b map[string]any, now time.Time) (any, *APIError) 
 		if e := needCluster(); e != nil {
 			return nil, e
 		}
+		if tk := f.byToken[str(b, "clientToken")]; tk != nil {
+			return map[string]any{"tasks": []any{f.taskJSON(tk, now)}, "failures": []any{}}, nil
+		}
 		td := f.lookupTD(str(b, "taskDefinition"))
 		if td == nil {
 			return nil, clientErr("TaskDefinition not found.")
@@ -426,6 +432,9 @@ func (f *Fake) ecs(op string, b map[string]any, now time.Time) (any, *APIError) 
 		}
 		tk := f.newTask(cluster, td.arn, "family:"+str(td.body, "family"), str(b, "startedBy"), "", "", container, sc, now)
 		tk.overrides, _ = b["overrides"].(map[string]any)
+		if tok := str(b, "clientToken"); tok != "" {
+			f.byToken[tok] = tk
+		}
 		return map[string]any{"tasks": []any{f.taskJSON(tk, now)}, "failures": []any{}}, nil
 	case "DescribeTasks":
 		if e := needCluster(); e != nil {

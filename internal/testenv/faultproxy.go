@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"io"
 	"math/rand"
@@ -39,7 +40,23 @@ const (
 	// FaultRespond answers with the Rule's Status, Header and Body without forwarding: a scripted
 	// reply (an AccessDenied XML, a TooManyInvalidationsInProgress, an "InProgress" status …).
 	FaultRespond
+	// FaultResetAfterForward forwards the request to the target — the server acts on it — reads
+	// the target's whole answer, throws it away and resets the client's connection (SO_LINGER 0):
+	// the client sees "connection reset by peer" for a request that took effect. Record.TargetStatus
+	// says what the target answered.
+	FaultResetAfterForward
+	// FaultTimeoutAfterForward forwards the request (the server acts), throws the answer away and
+	// keeps the client's connection open and silent until the client gives up and closes it, or
+	// Rule.Hold has passed (0: at most a minute), then resets it: the client sees a timeout (or a
+	// reset after Hold) for a request that took effect.
+	FaultTimeoutAfterForward
 )
+
+// AfterForward tells whether the fault lets the target act on the request before the client
+// loses the answer.
+func (k FaultKind) AfterForward() bool {
+	return k == FaultResetAfterForward || k == FaultTimeoutAfterForward
+}
 
 // String names the fault as it appears in records and counters.
 func (k FaultKind) String() string {
@@ -58,6 +75,10 @@ func (k FaultKind) String() string {
 		return "reset"
 	case FaultRespond:
 		return "respond"
+	case FaultResetAfterForward:
+		return "reset-after-forward"
+	case FaultTimeoutAfterForward:
+		return "timeout-after-forward"
 	}
 	return fmt.Sprintf("fault(%d)", int(k))
 }
@@ -87,6 +108,9 @@ type Rule struct {
 	Times int
 	// Latency delays picked requests before the fault (or before forwarding for FaultNone).
 	Latency time.Duration
+	// Hold is how long FaultTimeoutAfterForward keeps the client's connection silent before
+	// resetting it; 0 waits for the client to give up (at most a minute).
+	Hold time.Duration
 	// Status, Header and Body form the reply of FaultRespond (Status defaults to 200).
 	Status int
 	Header http.Header
@@ -107,8 +131,12 @@ type Record struct {
 	Fault string
 	// Rule names the rule that fired, if any.
 	Rule string
-	// Status is the HTTP status returned to the client (0 for a reset).
+	// Status is the HTTP status returned to the client (0 for a reset or a timeout).
 	Status int
+	// Forwarded says the target received the request (always for unfaulted requests and the
+	// after-forward faults); TargetStatus is the status the target answered (0 if not forwarded).
+	Forwarded    bool
+	TargetStatus int
 	// Start and End bracket the request's handling by the proxy.
 	Start, End time.Time
 }
@@ -134,6 +162,10 @@ type FaultProxy struct {
 	// inflight counts requests whose record is not written yet: a client can see its response (or the
 	// reset) before the handler appends the record, so Records waits for them.
 	inflight atomic.Int64
+
+	// closing ends the holds of FaultTimeoutAfterForward when the proxy closes.
+	closing   chan struct{}
+	closeOnce sync.Once
 
 	mu       sync.Mutex
 	rng      *rand.Rand
@@ -163,7 +195,7 @@ func NewFaultProxy(target string, seed int64, rules ...Rule) (*FaultProxy, error
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("fault proxy: target %q is not a base URL like http://127.0.0.1:5000", target)
 	}
-	p := &FaultProxy{rng: rand.New(rand.NewSource(seed)), injected: map[string]int{}}
+	p := &FaultProxy{rng: rand.New(rand.NewSource(seed)), injected: map[string]int{}, closing: make(chan struct{})}
 	p.setRules(rules)
 	p.proxy = &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
@@ -183,8 +215,11 @@ func NewFaultProxy(target string, seed int64, rules ...Rule) (*FaultProxy, error
 	return p, nil
 }
 
-// Close stops the proxy.
-func (p *FaultProxy) Close() { p.srv.Close() }
+// Close stops the proxy (ending every held connection first).
+func (p *FaultProxy) Close() {
+	p.closeOnce.Do(func() { close(p.closing) })
+	p.srv.Close()
+}
 
 // SetRules replaces the rules (and their Skip/Times counters); Records and Injected are kept.
 func (p *FaultProxy) SetRules(rules ...Rule) {
@@ -364,16 +399,21 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case rule == nil || rule.Fault == FaultNone:
 		p.proxy.ServeHTTP(sw, r)
+		rec.Forwarded, rec.TargetStatus = true, sw.status
 	case rule.Fault == FaultReset:
 		_, _ = io.Copy(io.Discard, r.Body)
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				if tc, ok := conn.(*net.TCPConn); ok {
-					_ = tc.SetLinger(0)
-				}
-				_ = conn.Close()
-			}
+		resetConn(w, nil)
+	case rule.Fault.AfterForward():
+		// The target acts and answers; the answer goes nowhere. A fresh context: the target must
+		// finish even if the client gives up meanwhile (that is the point of the fault).
+		answer := httptest.NewRecorder()
+		p.proxy.ServeHTTP(answer, r.WithContext(context.WithoutCancel(r.Context())))
+		rec.Forwarded, rec.TargetStatus = true, answer.Code
+		if rule.Fault == FaultResetAfterForward {
+			resetConn(w, nil)
+			break
 		}
+		resetConn(w, func(conn net.Conn) { p.hold(conn, rule.Hold) })
 	default:
 		_, _ = io.Copy(io.Discard, r.Body)
 		writeFault(sw, rule)
@@ -385,6 +425,47 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	p.records = append(p.records, rec)
 	p.mu.Unlock()
+}
+
+// resetConn hijacks the client's connection, runs before (if any) and closes the connection with
+// SO_LINGER 0, so the client sees a reset and no response.
+func resetConn(w http.ResponseWriter, before func(net.Conn)) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		return
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	if before != nil {
+		before(conn)
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+// hold keeps conn silent until the client closes it, d has passed (0: a minute), or the proxy closes.
+func (p *FaultProxy) hold(conn net.Conn, d time.Duration) {
+	if d <= 0 {
+		d = time.Minute
+	}
+	gone := make(chan struct{})
+	go func() {
+		// A read returns when the client closes its end (EOF or reset); anything it sends
+		// meanwhile (it should send nothing) is discarded.
+		_, _ = io.Copy(io.Discard, conn)
+		close(gone)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-gone:
+	case <-t.C:
+	case <-p.closing:
+	}
 }
 
 func s3ErrorXML(code, msg string) string {

@@ -79,7 +79,7 @@ func TestBadInputMatrix(t *testing.T) {
 	if _, err := envfile.ApplyPush(ctx, s3c, pp, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := lock.Acquire(ctx, s3c, lock.Options{Bucket: configBucket}, lock.Info{Holder: "other-deploy (ci run 41)", GitSHA: "ffffffffffff"}); err != nil {
+	if _, err := lock.Acquire(ctx, s3c, lock.Options{Bucket: configBucket, TTL: time.Hour, Heartbeat: -1}, lock.Info{Holder: "other-deploy (ci run 41)", GitSHA: "ffffffffffff"}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -23,6 +23,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"net/http"
@@ -38,6 +39,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"bookme-deploy/core/cdn"
@@ -50,8 +52,12 @@ import (
 	"bookme-deploy/internal/testenv"
 )
 
-// Fault kinds of the matrix.
-var faultKinds = []string{"500", "503", "throttle", "reset", "latency"}
+// Fault kinds of the matrix. The "-after" kinds hit only mutating requests (S3 PUT/POST/DELETE,
+// CloudFront POST, ECS RegisterTaskDefinition/UpdateService/RunTask/StopTask) and let the server
+// act before the client loses the answer: reset-after resets the connection, timeout-after keeps it
+// silent until the client's HTTP timeout (clientTimeout). The SDK then retries a request that
+// already took effect: the verdict checks that nothing that must happen once happened twice.
+var faultKinds = []string{"500", "503", "throttle", "reset", "latency", "reset-after", "timeout-after"}
 
 // Fault rates of the matrix.
 var faultRates = []float64{0.05, 0.20, 0.50}
@@ -130,8 +136,24 @@ func faultRules(kind string, rate float64) []testenv.Rule {
 		return []testenv.Rule{{Name: "reset", Rate: rate, Fault: testenv.FaultReset}}
 	case "latency":
 		return []testenv.Rule{{Name: "latency", Rate: rate, Fault: testenv.FaultNone, Latency: 150 * time.Millisecond}}
+	case "reset-after":
+		return []testenv.Rule{{Name: kind, Match: isMutating, Rate: rate, Fault: testenv.FaultResetAfterForward}}
+	case "timeout-after":
+		return []testenv.Rule{{Name: kind, Match: isMutating, Rate: rate, Fault: testenv.FaultTimeoutAfterForward}}
 	}
 	panic("unknown fault kind " + kind)
+}
+
+// mutatingECS are the ECS operations (JSON protocol) that change the account.
+var mutatingECS = map[string]bool{"RegisterTaskDefinition": true, "UpdateService": true, "RunTask": true, "StopTask": true}
+
+// isMutating tells a request that changes something: a JSON-protocol operation of mutatingECS, or
+// any REST (S3, CloudFront) request but GET and HEAD.
+func isMutating(r *http.Request) bool {
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		return mutatingECS[target[strings.LastIndex(target, ".")+1:]]
+	}
+	return r.Method != http.MethodGet && r.Method != http.MethodHead
 }
 
 // stageFunc runs one stage through the proxy and classifies the outcome.
@@ -140,6 +162,10 @@ type stageFunc func(t *testing.T, p *testenv.FaultProxy, rules []testenv.Rule, n
 func TestFaultMatrix(t *testing.T) {
 	moto := testenv.StartMoto(t)
 	direct := moto.Config(t)
+	// CloudFront answers a repeated CreateInvalidation (same CallerReference, same paths) with the
+	// invalidation it already made; moto makes another. The proxies front a shim that does what
+	// CloudFront does, so a retry after a lost answer is judged as on AWS.
+	awsEndpoint := startCallerReferenceShim(t, moto.Endpoint)
 	res := &matrix{}
 
 	stages := []struct {
@@ -186,7 +212,7 @@ func TestFaultMatrix(t *testing.T) {
 							c.Outcome, c.Detail = ecsStage(t, f, p, st.crash)
 						} else {
 							// No faults while the stage seeds its own state; it arms the rules itself.
-							p = testenv.StartFaultProxy(t, moto.Endpoint, seed)
+							p = testenv.StartFaultProxy(t, awsEndpoint, seed)
 							c.Outcome, c.Detail = st.run(t, p, faultRules(kind, rate), cellName(name))
 						}
 						c.Duration = time.Since(start)
@@ -402,6 +428,12 @@ func lockStage(t *testing.T, direct aws.Config, p *testenv.FaultProxy, rules []t
 	l, err := lock.Acquire(ctx, pc, lock.Options{Bucket: bucket, Timeout: 2 * time.Second, Poll: 20 * time.Millisecond},
 		lock.Info{Holder: "reliability " + name, GitSHA: gitSHA})
 	acquired := err == nil
+	var refused *lock.HeldError
+	if errors.As(err, &refused) && refused.Holder.Holder == "reliability "+name {
+		p.SetRules()
+		_, _, _ = lock.ForceUnlock(ctx, testenv.S3(direct), lock.Options{Bucket: bucket})
+		return outcomeViolation, "refused by its own lock (a put went through, its answer was lost): " + firstLine(err)
+	}
 	if acquired {
 		err = l.Release(context.WithoutCancel(ctx))
 	}
@@ -463,6 +495,18 @@ func ecsStage(t *testing.T, f *ecsfake.Fake, p *testenv.FaultProxy, crash bool) 
 		}
 	}
 	sort.Strings(onNew)
+	// Nothing done twice that must be done once: one migration task (RunTask retried after a lost
+	// answer must find the task it started: the SDK sends one clientToken for all its attempts,
+	// which ECS honours), and at most one new revision per family (a retried register must not
+	// leave a second, identical revision behind).
+	if n := migrationTasks(t, dc); n > 1 {
+		return outcomeViolation, fmt.Sprintf("the migration task was started %d times", n)
+	}
+	for _, fam := range []string{"bookme-api", "bookme-worker"} {
+		if n := revisions(t, dc, fam); n > 2 {
+			return outcomeViolation, fmt.Sprintf("%d new revisions of %s registered for one deploy", n-1, fam)
+		}
+	}
 	switch {
 	case err == nil && crash:
 		return outcomeViolation, "a crashing image was reported deployed"
@@ -474,6 +518,31 @@ func ecsStage(t *testing.T, f *ecsfake.Fake, p *testenv.FaultProxy, crash bool) 
 		return outcomeViolation, fmt.Sprintf("half-rolled: %s left on the new revision after %s", strings.Join(onNew, ","), firstLine(err))
 	}
 	return outcomeCleanPrev, firstLine(err)
+}
+
+// migrationTasks counts the tasks started as the migration (startedBy), running or stopped.
+func migrationTasks(t *testing.T, dc *ecs.Client) int {
+	t.Helper()
+	n := 0
+	for _, status := range []ecstypes.DesiredStatus{ecstypes.DesiredStatusRunning, ecstypes.DesiredStatusStopped} {
+		out, err := dc.ListTasks(context.Background(), &ecs.ListTasksInput{Cluster: aws.String(cluster),
+			StartedBy: aws.String(rollout.MigrationStartedBy), DesiredStatus: status})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(out.TaskArns)
+	}
+	return n
+}
+
+// revisions counts the registered revisions of a task-definition family.
+func revisions(t *testing.T, dc *ecs.Client, family string) int {
+	t.Helper()
+	out, err := dc.ListTaskDefinitions(context.Background(), &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(family)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(out.TaskDefinitionArns)
 }
 
 func firstLine(err error) string {

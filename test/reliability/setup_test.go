@@ -44,9 +44,13 @@ func fastRetries(cfg aws.Config) aws.Config {
 			o.MaxBackoff = 200 * time.Millisecond
 		})
 	}
-	cfg.HTTPClient = &http.Client{Timeout: 20 * time.Second}
+	cfg.HTTPClient = &http.Client{Timeout: clientTimeout}
 	return cfg
 }
+
+// clientTimeout is the matrix clients' HTTP timeout: how long a timeout-after cell's client waits
+// for an answer that never comes before the SDK retries. The emulators answer in milliseconds.
+const clientTimeout = 2 * time.Second
 
 // repoFile reads a file of the repository (relative to its root).
 func repoFile(t testing.TB, rel string) []byte {
