@@ -18,7 +18,12 @@ locals {
   # (core/envfile.ReleaseKey: service-config/api/<environment>/<sha256 prefix>.env): the execution
   # roles may read every one of them.
   release_env_files = [{ bucket = var.config_bucket, key = "service-config/api/${var.environment}/*.env" }]
-  secrets           = { for k in var.app_secret_keys : k => { secret_arn = var.app_secret_arn, json_key = k } }
+  # The app secret's keys, and BROKER_URL (Celery broker, cache, sessions) from the Redis secret the
+  # base stack writes write-only: its url carries the RBAC user and password.
+  secrets = merge(
+    { for k in var.app_secret_keys : k => { secret_arn = var.app_secret_arn, json_key = k } },
+    { BROKER_URL = { secret_arn = var.redis_secret_arn, json_key = "url" } },
+  )
 
   api_port = 8000
 }
