@@ -5,6 +5,7 @@ package emulator_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -15,6 +16,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	ectypes "github.com/aws/aws-sdk-go-v2/service/elasticache/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"bookme-deploy/core/emulator"
@@ -203,6 +205,32 @@ func TestMotoPatchPasswordMark(t *testing.T) {
 			if int64(len(pw)) != n || (mark != "") != strings.HasPrefix(pw, "PLANTEDmark42") {
 				t.Fatalf("mark %q: password of length %d (want %d), marked %v", mark, len(pw), n, strings.HasPrefix(pw, "PLANTEDmark42"))
 			}
+		}
+	}
+}
+
+// moto's model dump (the test tier reads ElastiCache users' passwords from it) answers once an
+// RDS instance exists; unpatched it is HTTP 500 (the control).
+func TestMotoPatchModelDumpWithRDS(t *testing.T) {
+	ctx := context.Background()
+	for _, patched := range []bool{false, true} {
+		var opts []testenv.MotoOption
+		if patched {
+			opts = append(opts, testenv.WithEmulatorPatches())
+		}
+		m := testenv.StartMoto(t, opts...)
+		if _, err := rds.NewFromConfig(m.Config(t)).CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("db1"),
+			DBInstanceClass: aws.String("db.t4g.micro"), Engine: aws.String("postgres"), MasterUsername: aws.String("u"),
+			ManageMasterUserPassword: aws.Bool(true), AllocatedStorage: aws.Int32(20)}); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Get(m.Endpoint + "/moto-api/data.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if ok := resp.StatusCode == http.StatusOK; ok != patched {
+			t.Fatalf("patched=%v: model dump answers %d", patched, resp.StatusCode)
 		}
 	}
 }
