@@ -219,9 +219,14 @@ func TestMotoPatchModelDumpWithRDS(t *testing.T) {
 		}
 		m := testenv.StartMoto(t, opts...)
 		// RDS's query API by hand (the module has no RDS client); moto does not check signatures.
-		created, err := http.PostForm(m.Endpoint+"/", url.Values{"Action": {"CreateDBInstance"}, "Version": {"2014-10-31"},
+		form := url.Values{"Action": {"CreateDBInstance"}, "Version": {"2014-10-31"},
 			"DBInstanceIdentifier": {"db1"}, "DBInstanceClass": {"db.t4g.micro"}, "Engine": {"postgres"}, "MasterUsername": {"u"},
-			"ManageMasterUserPassword": {"true"}, "AllocatedStorage": {"20"}})
+			"ManageMasterUserPassword": {"true"}, "AllocatedStorage": {"20"}}
+		req, _ := http.NewRequest(http.MethodPost, m.Endpoint+"/", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		// moto picks the service from the credential scope.
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/"+testenv.Region+"/rds/aws4_request, SignedHeaders=host, Signature=0")
+		created, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
