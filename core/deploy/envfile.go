@@ -269,7 +269,7 @@ func envFileOutputs(b *stack.Base, f *stack.Frontend) map[string]string {
 	return map[string]string{
 		"region": b.Region, "db_host": b.DBHost, "db_port": fmt.Sprint(b.DBPort), "db_name": b.DBName,
 		"static_bucket": b.StaticBucket, "static_bucket_domain_name": b.StaticBucketDomainName,
-		"app_secret_arn": b.AppSecretARN, "api_domain_name": f.APIDomainName, "client_domain_name": f.ClientDomainName,
+		"app_secret_arn": b.AppSecretARN, "redis_secret_arn": b.RedisSecretARN, "api_domain_name": f.APIDomainName, "client_domain_name": f.ClientDomainName,
 	}
 }
 

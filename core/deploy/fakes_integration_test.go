@@ -132,6 +132,7 @@ func newAccount(t *testing.T) *account {
 		"db_host": "bookme-it.cluster.eu-central-1.rds.amazonaws.com", "db_port": 5432, "db_name": "bookme",
 		"db_master_username": "bookme_master", "db_secret_arn": dbSecret,
 		"redis_host": "bookme-it.cache.amazonaws.com", "redis_port": 6379, "app_secret_arn": appSecret,
+		"redis_secret_arn": appSecret + "-redis",
 	}
 	frontend := map[string]any{
 		"client_bucket": clientB, "distribution_id": a.distID, "distribution_domain_name": a.distID + ".cloudfront.net",

@@ -45,14 +45,14 @@ resource "aws_s3_bucket_policy" "this" {
 `
 
 // CacheOverride is the override for infra/modules/cache: moto's replication group forgets
-// encryption at rest/in transit, the AUTH token, its subnet group and its security groups, so every
-// plan would modify (or replace) the group — and moto never finishes a modification (the provider
-// then waits its 40-minute default). The Redis ingress rule references a security group: moto returns it as "<account>/sg-…"
-// and drops the rule description.
-const CacheOverride = `# EMULATOR ONLY (moto forgets the replication group's settings; modifications never finish): see infra/README.md
+// encryption at rest/in transit, its subnet group and its security groups, so every plan would
+// modify (or replace) the group. It does return the user groups (RBAC: users and user groups come
+// from MotoPatch). The Redis ingress rule references a security group: moto returns it as
+// "<account>/sg-…" and drops the rule description.
+const CacheOverride = `# EMULATOR ONLY (moto forgets the replication group's settings): see infra/README.md
 resource "aws_elasticache_replication_group" "this" {
   lifecycle {
-    ignore_changes = [at_rest_encryption_enabled, transit_encryption_enabled, auth_token, subnet_group_name, security_group_ids]
+    ignore_changes = [at_rest_encryption_enabled, transit_encryption_enabled, subnet_group_name, security_group_ids]
   }
 }
 resource "aws_vpc_security_group_ingress_rule" "redis" {

@@ -3,7 +3,14 @@ package emulator
 import _ "embed"
 
 // MotoPatch is a sitecustomize.py for the moto process (put its directory on PYTHONPATH): it fills
-// the gaps of moto 5.2.1 a whole-stack rehearsal runs into (ElastiCache replication-group members).
+// the gaps of moto 5.2.1 a whole-stack rehearsal runs into (ElastiCache replication-group members,
+// ElastiCache RBAC user groups and ModifyUser/ModifyReplicationGroup, Application Auto Scaling tags).
+// With PasswordMarkEnv set in moto's environment, every password moto generates starts with its value.
 //
 //go:embed sitecustomize.py
 var MotoPatch string
+
+// PasswordMarkEnv names the environment variable of the moto process that marks every password
+// Secrets Manager's GetRandomPassword returns (its value is the prefix), so that leak scans find
+// generated passwords wherever they could appear — also those generated while planning and discarded.
+const PasswordMarkEnv = "BOOKME_MOTO_PASSWORD_MARK"

@@ -236,6 +236,7 @@ func sampleOutputs() map[string]string {
 		"static_bucket_domain_name": "", "sendgrid_sender_email": "noreply@bookme.example",
 		"sendgrid_activation_template_id": "d-0123456789abcdef",
 		"app_secret_arn":                  appSecretARN,
+		"redis_secret_arn":                "arn:aws:secretsmanager:eu-central-1:123456789012:secret:book-me-prod/redis-XyZ123",
 	}
 }
 
@@ -308,6 +309,10 @@ func TestRenderRepoTemplate(t *testing.T) {
 	if r.Secrets[1].ValueFrom != appSecretARN+":DJANGO_SECRET_KEY::" {
 		t.Fatalf("valueFrom = %q", r.Secrets[1].ValueFrom)
 	}
+	// The Redis URL (with the RBAC user's password) comes from the secret the base stack writes.
+	if r.Secrets[0].ValueFrom != sampleOutputs()["redis_secret_arn"]+":url::" {
+		t.Fatalf("BROKER_URL valueFrom = %q", r.Secrets[0].ValueFrom)
+	}
 	if len(r.SHA256) != 64 || strings.Contains(r.Text(), "5432") {
 		t.Fatalf("hash %q / text leaks values:\n%s", r.SHA256, r.Text())
 	}
@@ -318,8 +323,10 @@ func TestRenderRefusals(t *testing.T) {
 	outs := sampleOutputs()
 	delete(outs, "db_host")
 	delete(outs, "app_secret_arn")
+	delete(outs, "redis_secret_arn")
 	_, err := Render(tmpl, s, outs, sampleRefs())
-	if err == nil || !strings.Contains(err.Error(), `POSTGRES_HOST: no output "db_host"`) || !strings.Contains(err.Error(), `BROKER_URL: no output "app_secret_arn"`) {
+	if err == nil || !strings.Contains(err.Error(), `POSTGRES_HOST: no output "db_host"`) || !strings.Contains(err.Error(), `DJANGO_SECRET_KEY: no output "app_secret_arn"`) ||
+		!strings.Contains(err.Error(), `BROKER_URL: no output "redis_secret_arn"`) {
 		t.Fatalf("missing placeholders: %v", err)
 	}
 	outs = sampleOutputs()

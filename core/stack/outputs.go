@@ -33,6 +33,7 @@ type Base struct {
 	DBSecretARN            string   `json:"db_secret_arn" output:"db_secret_arn"`
 	RedisHost              string   `json:"redis_host" output:"redis_host"`
 	RedisPort              int      `json:"redis_port" output:"redis_port"`
+	RedisSecretARN         string   `json:"redis_secret_arn" output:"redis_secret_arn"`
 	AppSecretARN           string   `json:"app_secret_arn" output:"app_secret_arn"`
 	BastionInstanceID      string   `json:"bastion_instance_id" output:"bastion_instance_id,optional"`
 }

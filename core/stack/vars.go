@@ -29,6 +29,7 @@ func (b *Base) BackendVars() map[string]any {
 		"config_bucket":         b.ConfigBucket,
 		"static_bucket":         b.StaticBucket,
 		"app_secret_arn":        b.AppSecretARN,
+		"redis_secret_arn":      b.RedisSecretARN,
 		"db_secret_arn":         b.DBSecretARN,
 	}
 }

@@ -1,7 +1,7 @@
 # Bootstrap of the OpenTofu remote state: a versioned, SSE-KMS-encrypted, TLS-only, private
 # bucket (the project's bucket module) and a KMS key for OpenTofu's client-side state encryption
-# (TF_ENCRYPTION with the aws_kms key provider), so that the one secret the AWS provider keeps in
-# state (the Redis AUTH token) is unreadable even to someone who can read the bucket.
+# (TF_ENCRYPTION with the aws_kms key provider), so that the state (no secret of ours is in it, but
+# it names every resource of the account) is unreadable even to someone who can read the bucket.
 
 provider "aws" {
   region = var.region

@@ -8,4 +8,5 @@ db_deletion_protection = true
 redis_node_type        = "cache.t4g.micro"
 log_retention_days     = 90
 
-# redis_auth_token: set TF_VAR_redis_auth_token from the secret store, never here.
+# The Redis password is generated and never passed in; add 1 to rotate it:
+# redis_password_wo_version = 1

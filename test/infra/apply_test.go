@@ -33,10 +33,14 @@ import (
 const testEnvironment = "staging"
 
 // moto's ElastiCache never finishes deleting a replication group and answers
-// DeleteCacheSubnetGroup with HTTP 500: these leave the state before destroy.
+// DeleteCacheSubnetGroup with HTTP 500: these leave the state before destroy, and with the group
+// its user group and users (AWS, and the emulator, refuse to delete a user group in use).
 var motoUndeletable = []string{
 	"module.cache.aws_elasticache_replication_group.this",
 	"module.cache.aws_elasticache_subnet_group.this",
+	"module.cache.aws_elasticache_user_group.this",
+	"module.cache.aws_elasticache_user.app",
+	"module.cache.aws_elasticache_user.default",
 }
 
 type timing struct {
@@ -53,7 +57,9 @@ type timing struct {
 func TestApplyAgainstMoto(t *testing.T) {
 	ctx := context.Background()
 	// moto as the dry-run runs it: core/emulator's patches and environment.
-	motoOpts := []testenv.MotoOption{testenv.WithEmulatorPatches()}
+	// Every password moto generates (the Redis user's) starts with passwordMark: the state scan finds it.
+	passwordMark := "PLANTEDredis" + randomToken(t)[:8]
+	motoOpts := []testenv.MotoOption{testenv.WithEmulatorPatches(), testenv.WithEnv(emulator.PasswordMarkEnv, passwordMark)}
 	for k, v := range emulator.MotoEnv {
 		motoOpts = append(motoOpts, testenv.WithEnv(k, v))
 	}
@@ -67,7 +73,6 @@ func TestApplyAgainstMoto(t *testing.T) {
 	}
 	capture := os.Getenv("BOOKME_CAPTURE_TESTDATA") // write outputs/plan JSON there (core/stack testdata)
 
-	redisToken := randomToken(t)
 	passphrase := randomToken(t)
 	encryption := fmt.Sprintf(`key_provider "pbkdf2" "test" {
   passphrase = %q
@@ -99,7 +104,7 @@ plan {
 		tf.Log = tofuLog
 		tf.Env = append(tf.Env,
 			"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION="+testenv.Region,
-			"TF_VAR_redis_auth_token="+redisToken, "TF_ENCRYPTION="+encryption)
+			"TF_ENCRYPTION="+encryption)
 		return tf
 	}
 
@@ -164,7 +169,7 @@ plan {
 
 		r := tf.Must(t, append([]string{"plan", "-out=create.tfplan"}, varArgs...)...)
 		tm.plan = r.Duration
-		if capture != "" && name == stack.StackFrontend { // base's plan JSON holds the (test) Redis token; backend's is large
+		if capture != "" && name == stack.StackFrontend { // backend's plan JSON is large
 			writeCapture(t, capture, name+"-plan-create.json", tf.Must(t, "show", "-json", "create.tfplan").Stdout)
 		}
 		r = tf.Must(t, "apply", "-auto-approve", "create.tfplan")
@@ -218,7 +223,7 @@ plan {
 		tm.resources = len(strings.Fields(string(st)))
 	}
 
-	checkStateHasNoSecrets(t, ctx, cfg, tofus[stack.StackBase], stateBucket, base, redisToken, passphrase)
+	checkStateHasNoSecrets(t, ctx, cfg, tofus[stack.StackBase], stateBucket, base, passwordMark, passphrase)
 
 	// Destroy in reverse order.
 	for i := len(times) - 1; i >= 0; i-- {
@@ -250,10 +255,10 @@ plan {
 }
 
 // checkStateHasNoSecrets reads the remote state objects from moto's S3 and requires that neither
-// the RDS-managed master password nor the Redis AUTH token appears in them (OpenTofu encrypts the
-// state client-side), and that the decrypted base state holds no database password at all
-// (RDS manages it in Secrets Manager).
-func checkStateHasNoSecrets(t *testing.T, ctx context.Context, cfg aws.Config, baseTF *tofutest.Tofu, bucket string, base *stack.Base, redisToken, passphrase string) {
+// the RDS-managed master password nor a generated (Redis) password appears in them (OpenTofu
+// encrypts the state client-side), and that the decrypted base state holds neither the database
+// password (RDS manages it in Secrets Manager) nor a Redis password (write-only and ephemeral).
+func checkStateHasNoSecrets(t *testing.T, ctx context.Context, cfg aws.Config, baseTF *tofutest.Tofu, bucket string, base *stack.Base, passwordMark, passphrase string) {
 	t.Helper()
 	sec, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(base.DBSecretARN)})
 	if err != nil {
@@ -263,7 +268,7 @@ func checkStateHasNoSecrets(t *testing.T, ctx context.Context, cfg aws.Config, b
 	if err := json.Unmarshal([]byte(aws.ToString(sec.SecretString)), &master); err != nil || master.Password == "" {
 		t.Fatalf("the RDS-managed secret holds no password (%v): %q", err, aws.ToString(sec.SecretString))
 	}
-	secrets := map[string]string{"db master password": master.Password, "redis auth token": redisToken, "state passphrase": passphrase}
+	secrets := map[string]string{"db master password": master.Password, "generated (Redis) password": passwordMark, "state passphrase": passphrase}
 
 	client := testenv.S3(cfg)
 	list, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
@@ -298,6 +303,9 @@ func checkStateHasNoSecrets(t *testing.T, ctx context.Context, cfg aws.Config, b
 	plain := baseTF.Must(t, "show", "-json").Stdout
 	if bytes.Contains(plain, []byte(master.Password)) {
 		t.Errorf("the decrypted base state contains the database master password")
+	}
+	if bytes.Contains(plain, []byte(passwordMark)) {
+		t.Errorf("the decrypted base state contains a generated (Redis) password")
 	}
 	if !bytes.Contains(plain, []byte(base.DBSecretARN)) {
 		t.Errorf("the decrypted base state does not mention the master secret ARN: is `tofu show -json` reading the right state?")

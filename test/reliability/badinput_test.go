@@ -382,7 +382,7 @@ func baseOutputs(port string) string {
 		`,"ecr_repository_name":` + v("x") + `,"ecr_repository_arn":` + v("arn:x") + `,"config_bucket":` + v("c") + `,"static_bucket":` + v("s") +
 		`,"static_bucket_domain_name":` + v("s.example") + `,"db_host":` + v("db") + `,"db_port":{"value":` + port + `},"db_name":` + v("bookme") +
 		`,"db_master_username":` + v("postgres") + `,"db_secret_arn":` + v("arn:db") + `,"redis_host":` + v("redis") + `,"redis_port":{"value":6379},` +
-		`"app_secret_arn":` + v("arn:app") + `}`
+		`"app_secret_arn":` + v("arn:app") + `,"redis_secret_arn":` + v("arn:redis") + `}`
 }
 
 // rejectedCredentials are FaultProxy rules answering every request the way AWS answers an unknown

@@ -71,6 +71,7 @@ func outputs() map[string]string {
 		"static_bucket_domain_name": "", "sendgrid_sender_email": "noreply@bookme.example",
 		"sendgrid_activation_template_id": "d-0123456789abcdef",
 		"app_secret_arn":                  "arn:aws:secretsmanager:eu-central-1:123456789012:secret:book-me-prod-app-AbCdEf",
+		"redis_secret_arn":                "arn:aws:secretsmanager:eu-central-1:123456789012:secret:book-me-prod/redis-XyZ123",
 	}
 }
 

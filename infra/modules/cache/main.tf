@@ -1,8 +1,12 @@
 # Redis (Celery broker, Django sessions and cache) as an ElastiCache replication group with
-# encryption at rest, TLS in transit and an AUTH token, in the isolated elasticache subnets.
+# encryption at rest, TLS in transit and role-based access control: the application connects as its
+# own ElastiCache user, whose password exists only in AWS (the user and a Secrets Manager secret).
 #
-# The AWS provider has no write-only form of auth_token, so the token is stored in the state:
-# the state must therefore be encrypted (see infra/README.md, "Secrets and the state").
+# No secret is in the state or in a saved plan: the password is an ephemeral value (Secrets
+# Manager GetRandomPassword, opened again on every run and never stored), written to the user with
+# the write-only `passwords_wo` and to the secret with the write-only `secret_string_wo`. Both are
+# sent only when created or when `password_wo_version` changes: bump it to rotate. OpenTofu >= 1.11.
+# Files: main.tf (network, group), users.tf (RBAC users and group), secret.tf (the credentials).
 
 resource "aws_security_group" "this" {
   name        = "${var.name}-redis"
@@ -46,8 +50,12 @@ resource "aws_elasticache_replication_group" "this" {
   security_group_ids = [aws_security_group.this.id]
 
   at_rest_encryption_enabled = true
-  transit_encryption_enabled = true
-  auth_token                 = var.auth_token
+  transit_encryption_enabled = true # required by user groups
+
+  # Role-based access control instead of an AUTH token. DELETE moves a group that still has an
+  # AUTH token (created before RBAC) to the user group in one modification.
+  user_group_ids             = [aws_elasticache_user_group.this.user_group_id]
+  auth_token_update_strategy = "DELETE"
 
   snapshot_retention_limit = var.snapshot_retention_days
   apply_immediately        = true

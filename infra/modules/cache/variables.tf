@@ -1,10 +1,10 @@
 variable "name" {
-  description = "Replication group id and prefix of its companions (at most 40 characters)."
+  description = "Replication group id and prefix of its companions (at most 32 characters: the user ids append -default)."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{0,39}$", var.name))
-    error_message = "name must be at most 40 lowercase letters, digits or hyphens, starting with a letter."
+    condition     = can(regex("^[a-z][a-z0-9-]{0,31}$", var.name))
+    error_message = "name must be at most 32 lowercase letters, digits or hyphens, starting with a letter."
   }
 }
 
@@ -56,15 +56,54 @@ variable "num_cache_clusters" {
   }
 }
 
-variable "auth_token" {
-  description = "Redis AUTH token (16-128 printable characters, no @, \" or /). Sensitive: supply it through TF_VAR_redis_auth_token from a secret store, never in a tfvars file."
-  type        = string
-  sensitive   = true
+variable "password_wo_version" {
+  description = "Version of the application user's password: change it (e.g. add 1) to generate a new password and write it to the user and the secret in the same run. The password itself never enters OpenTofu's state or plan files."
+  type        = number
+  default     = 1
 
   validation {
-    condition     = length(var.auth_token) >= 16 && length(var.auth_token) <= 128 && !can(regex("[@\"/ ]", var.auth_token))
-    error_message = "auth_token must be 16-128 characters without spaces, @, \" or /."
+    condition     = var.password_wo_version >= 1 && floor(var.password_wo_version) == var.password_wo_version
+    error_message = "password_wo_version must be a whole number >= 1."
   }
+}
+
+variable "password_length" {
+  description = "Length of the generated application password (letters and digits only, as it goes into a URL)."
+  type        = number
+  default     = 64
+
+  validation {
+    condition     = var.password_length >= 32 && var.password_length <= 128
+    error_message = "password_length must be between 32 and 128."
+  }
+}
+
+variable "app_user_name" {
+  description = "Redis user name the application connects as."
+  type        = string
+  default     = "app"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,39}$", var.app_user_name)) && var.app_user_name != "default"
+    error_message = "app_user_name must be lowercase letters, digits or hyphens (at most 40, not \"default\")."
+  }
+}
+
+variable "app_access_string" {
+  description = "Redis ACL of the application user (Celery needs pub/sub channels: &*)."
+  type        = string
+  default     = "on ~* &* +@all"
+
+  validation {
+    condition     = startswith(var.app_access_string, "on ")
+    error_message = "app_access_string must start with \"on \" (an enabled user)."
+  }
+}
+
+variable "secret_recovery_window_days" {
+  description = "Days a deleted credentials secret can be restored (0 deletes at once)."
+  type        = number
+  default     = 7
 }
 
 variable "snapshot_retention_days" {

@@ -19,7 +19,12 @@ locals {
   # roles may read every one of them.
   release_env_prefix = coalesce(var.release_env_prefix, "service-config/api/${var.environment}/")
   release_env_files  = [{ bucket = var.config_bucket, key = "${local.release_env_prefix}*.env" }]
-  secrets            = { for k in var.app_secret_keys : k => { secret_arn = var.app_secret_arn, json_key = k } }
+  # The app secret's keys, and BROKER_URL (Celery broker, cache, sessions) from the Redis secret the
+  # base stack writes write-only: its url carries the RBAC user and password.
+  secrets = merge(
+    { for k in var.app_secret_keys : k => { secret_arn = var.app_secret_arn, json_key = k } },
+    { BROKER_URL = { secret_arn = var.redis_secret_arn, json_key = "url" } },
+  )
 
   api_port = 8000
 }

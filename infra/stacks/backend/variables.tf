@@ -46,6 +46,11 @@ variable "app_secret_arn" {
   type        = string
 }
 
+variable "redis_secret_arn" {
+  description = "Base output redis_secret_arn (its JSON key url becomes BROKER_URL in every container)."
+  type        = string
+}
+
 variable "db_secret_arn" {
   description = "Base output db_secret_arn (readable only by the shell task)."
   type        = string
@@ -66,9 +71,14 @@ variable "release_env_prefix" {
 }
 
 variable "app_secret_keys" {
-  description = "Keys of the app secret (JSON) injected as environment variables into every container."
+  description = "Keys of the app secret (JSON) injected as environment variables into every container (BROKER_URL comes from redis_secret_arn)."
   type        = list(string)
-  default     = ["BROKER_URL", "DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "SENDGRID_API_KEY"]
+  default     = ["DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "SENDGRID_API_KEY"]
+
+  validation {
+    condition     = !contains(var.app_secret_keys, "BROKER_URL")
+    error_message = "BROKER_URL comes from the Redis secret (redis_secret_arn), not from the app secret."
+  }
 }
 
 variable "api_cpu" {

@@ -82,13 +82,18 @@ output "db_secret_arn" {
 }
 
 output "redis_host" {
-  description = "Redis primary endpoint (TLS, AUTH)."
+  description = "Redis primary endpoint (TLS, RBAC user)."
   value       = module.cache.primary_endpoint_address
 }
 
 output "redis_port" {
   description = "Redis port."
   value       = module.cache.port
+}
+
+output "redis_secret_arn" {
+  description = "Secrets Manager secret of the Redis application user (JSON: username, password, host, port, url); its url is the app's BROKER_URL."
+  value       = module.cache.secret_arn
 }
 
 output "app_secret_arn" {

@@ -75,10 +75,10 @@ variable "redis_num_cache_clusters" {
   default     = 1
 }
 
-variable "redis_auth_token" {
-  description = "Redis AUTH token. Pass it as TF_VAR_redis_auth_token from the secret store; never put it in a tfvars file."
-  type        = string
-  sensitive   = true
+variable "redis_password_wo_version" {
+  description = "Version of the Redis application user's password (generated, never in the state): add 1 to rotate it; the user and the secret redis_secret_arn get the new one in the same apply."
+  type        = number
+  default     = 1
 }
 
 variable "bastion_enabled" {

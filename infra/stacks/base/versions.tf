@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.10.0"
+  required_version = ">= 1.11.0" # the cache module uses write-only arguments and ephemeral resources
 
   required_providers {
     aws = {
