@@ -378,14 +378,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stages", err))
 				}
 			}
-			var redisAuthToken *dagger.Secret
-			if inputArgs["redisAuthToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisAuthToken", err))
-				}
-			}
-			return (*Bookme).Deploy(&parent, ctx, gitSha, allowDirty, arm64, fullShaTag, sourceUrl, who, runUrl, lockTimeout, planFile, stages, redisAuthToken)
+			return (*Bookme).Deploy(&parent, ctx, gitSha, allowDirty, arm64, fullShaTag, sourceUrl, who, runUrl, lockTimeout, planFile, stages)
 		case "DryRun":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -413,14 +406,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg releases", err))
 				}
 			}
-			var redisAuthToken *dagger.Secret
-			if inputArgs["redisAuthToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
+			var passwordMark string
+			if inputArgs["passwordMark"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["passwordMark"]), &passwordMark)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisAuthToken", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg passwordMark", err))
 				}
 			}
-			return (*Bookme).DryRun(&parent, ctx, gitSha, repeat, releases, redisAuthToken)
+			return (*Bookme).DryRun(&parent, ctx, gitSha, repeat, releases, passwordMark)
 		case "DryRunArtifacts":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -448,14 +441,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg releases", err))
 				}
 			}
-			var redisAuthToken *dagger.Secret
-			if inputArgs["redisAuthToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
+			var passwordMark string
+			if inputArgs["passwordMark"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["passwordMark"]), &passwordMark)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisAuthToken", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg passwordMark", err))
 				}
 			}
-			return (*Bookme).DryRunArtifacts(&parent, ctx, gitSha, repeat, releases, redisAuthToken)
+			return (*Bookme).DryRunArtifacts(&parent, ctx, gitSha, repeat, releases, passwordMark)
 		case "Exec":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -588,14 +581,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg format", err))
 				}
 			}
-			var redisAuthToken *dagger.Secret
-			if inputArgs["redisAuthToken"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["redisAuthToken"]), &redisAuthToken)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg redisAuthToken", err))
-				}
-			}
-			return (*Bookme).Plan(&parent, ctx, gitSha, fullShaTag, detailedExitcode, format, redisAuthToken)
+			return (*Bookme).Plan(&parent, ctx, gitSha, fullShaTag, detailedExitcode, format)
 		case "PublishApi":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)

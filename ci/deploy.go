@@ -53,9 +53,6 @@ func (m *Bookme) Deploy(
 	// migrate-and-roll, release (build, upload, invalidate), smoke. Default: all.
 	// +optional
 	stages []string,
-	// ElastiCache Redis AUTH token (the base stack's redis_auth_token).
-	// +optional
-	redisAuthToken *dagger.Secret,
 ) (string, error) {
 	wait, err := time.ParseDuration(lockTimeout)
 	if err != nil {
@@ -73,7 +70,7 @@ func (m *Bookme) Deploy(
 	}
 	cfg := deploy.Config{Who: who, RunURL: runUrl, FullSHATag: fullShaTag, Stages: stages, Planned: planned,
 		Timeouts: deploy.Timeouts{Lock: wait}}
-	mk, err := m.deployments(ctx, cfg, gitSha, allowDirty, redisAuthToken, engineImages{m: m, arm64: arm64, sourceURL: sourceUrl})
+	mk, err := m.deployments(ctx, cfg, gitSha, allowDirty, engineImages{m: m, arm64: arm64, sourceURL: sourceUrl})
 	if err != nil {
 		return "", err
 	}
@@ -98,14 +95,11 @@ func (m *Bookme) Plan(
 	// markdown (for people and PR comments) or json: the plan file `deploy --plan-file` takes.
 	// +default="markdown"
 	format string,
-	// ElastiCache Redis AUTH token (the base stack's redis_auth_token).
-	// +optional
-	redisAuthToken *dagger.Secret,
 ) (string, error) {
 	if err := deploy.CheckFormat(format); err != nil {
 		return "", err
 	}
-	mk, err := m.deployments(ctx, deploy.Config{Who: "plan", FullSHATag: fullShaTag}, gitSha, true, redisAuthToken, nil)
+	mk, err := m.deployments(ctx, deploy.Config{Who: "plan", FullSHATag: fullShaTag}, gitSha, true, nil)
 	if err != nil {
 		return "", err
 	}
@@ -114,8 +108,7 @@ func (m *Bookme) Plan(
 
 // deployments checks the shared arguments, resolves the commit and the credentials once, and
 // returns a maker of deployments that share them (a pre-flight and the deploy itself).
-func (m *Bookme) deployments(ctx context.Context, cfg deploy.Config, gitSha string, allowDirty bool,
-	redisToken *dagger.Secret, images deploy.Images) (deploy.Maker, error) {
+func (m *Bookme) deployments(ctx context.Context, cfg deploy.Config, gitSha string, allowDirty bool, images deploy.Images) (deploy.Maker, error) {
 	if m.Env == "" {
 		return nil, fmt.Errorf("no environment: give --env (before the function name)")
 	}
@@ -138,7 +131,7 @@ func (m *Bookme) deployments(ctx context.Context, cfg deploy.Config, gitSha stri
 	return func() (*deploy.Deployment, error) {
 		c := cfg
 		c.RunID = deploy.NewRunID()
-		return deploy.New(c, deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: m.tofu(a, c, redisToken), Images: images,
+		return deploy.New(c, deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: m.tofu(a, c), Images: images,
 			Client: clientBuilder{m: m}, Source: sourceFiles{dir: m.Source}, Out: os.Stderr})
 	}, nil
 }
@@ -152,11 +145,7 @@ func (m *Bookme) commit(ctx context.Context, given string, allowDirty bool) (str
 	return deploy.Commit(given, head, dirty, gitErr, allowDirty)
 }
 
-func (m *Bookme) tofu(a *access, cfg deploy.Config, redisToken *dagger.Secret) tofuRunner {
-	t := tofuRunner{access: a, infra: m.Source.Directory("infra"), mirror: m.ProviderMirror, env: cfg.Env,
-		stateBucket: cfg.StateBucket, encryption: m.StateEncryption, runID: cfg.RunID, secretVars: map[string]*dagger.Secret{}}
-	if redisToken != nil {
-		t.secretVars["redis_auth_token"] = redisToken
-	}
-	return t
+func (m *Bookme) tofu(a *access, cfg deploy.Config) tofuRunner {
+	return tofuRunner{access: a, infra: m.Source.Directory("infra"), mirror: m.ProviderMirror, env: cfg.Env,
+		stateBucket: cfg.StateBucket, encryption: m.StateEncryption, runID: cfg.RunID}
 }

@@ -42,11 +42,11 @@ func (m *Bookme) DryRun(
 	// after its cut-over; rollback to A).
 	// +default=3
 	releases int,
-	// Redis AUTH token to rehearse with; default: a random one.
+	// A prefix moto puts on every password it generates (the Redis user's), for a leak scan.
 	// +optional
-	redisAuthToken *dagger.Secret,
+	passwordMark string,
 ) (string, error) {
-	r, err := m.rehearse(ctx, gitSha, repeat, releases, redisAuthToken, false)
+	r, err := m.rehearse(ctx, gitSha, repeat, releases, passwordMark, false)
 	if err != nil {
 		return "", err
 	}
@@ -68,11 +68,11 @@ func (m *Bookme) DryRunArtifacts(
 	// after its cut-over; rollback to A).
 	// +default=3
 	releases int,
-	// Redis AUTH token to rehearse with; default: a random one.
+	// A prefix moto puts on every password it generates (the Redis user's), for a leak scan.
 	// +optional
-	redisAuthToken *dagger.Secret,
+	passwordMark string,
 ) (*dagger.Directory, error) {
-	r, err := m.rehearse(ctx, gitSha, repeat, releases, redisAuthToken, true)
+	r, err := m.rehearse(ctx, gitSha, repeat, releases, passwordMark, true)
 	if err != nil {
 		return nil, err
 	}
@@ -89,12 +89,12 @@ type dryRunResult struct {
 }
 
 // rehearse runs the rehearsal; with collect, the artifacts are gathered while the account still runs.
-func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, releases int, redisToken *dagger.Secret, collect bool) (*dryRunResult, error) {
-	e, err := m.standIn(ctx, &gitSha, &redisToken)
+func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, releases int, passwordMark string, collect bool) (*dryRunResult, error) {
+	e, err := m.standIn(ctx, &gitSha)
 	if err != nil {
 		return nil, err
 	}
-	moto, a, err := e.startEmulator(ctx)
+	moto, a, err := e.startEmulator(ctx, passwordMark)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, relea
 		}
 		cfg := base
 		cfg.GitSHA, cfg.RunID = step.GitSHA, deploy.NewRunID()
-		t := f.tofu(a, cfg, redisToken)
+		t := f.tofu(a, cfg)
 		t.extra = files
 		im := *images
 		im.m, im.gitSHA = f, step.GitSHA
@@ -163,16 +163,13 @@ func (m *Bookme) edited(ctx context.Context, step rehearsal.Step) (*Bookme, erro
 
 // standIn is the module as the rehearsal uses it: the stand-in account's region, bucket, keys (a
 // secret key given to the module is kept: the leak scan plants its own) and state encryption.
-func (m *Bookme) standIn(ctx context.Context, gitSha *string, redisToken **dagger.Secret) (*Bookme, error) {
+func (m *Bookme) standIn(ctx context.Context, gitSha *string) (*Bookme, error) {
 	if *gitSha == "" {
 		id, err := m.Source.Digest(ctx)
 		if err != nil {
 			return nil, err
 		}
 		*gitSha = strings.TrimPrefix(id, "sha256:")[:40]
-	}
-	if *redisToken == nil {
-		*redisToken = dag.SetSecret("dry-run-redis-token", fakeToken())
 	}
 	e := *m
 	if e.Env == "" {
@@ -188,14 +185,18 @@ func (m *Bookme) standIn(ctx context.Context, gitSha *string, redisToken **dagge
 	return &e, nil
 }
 
-// startEmulator starts moto and connects to it with the module's credentials; tool containers get
-// it bound as "moto" with its CA.
-func (m *Bookme) startEmulator(ctx context.Context) (*dagger.Service, *access, error) {
+// startEmulator starts moto (marking the passwords it generates, when told) and connects to it with
+// the module's credentials; tool containers get it bound as "moto" with its CA.
+func (m *Bookme) startEmulator(ctx context.Context, passwordMark string) (*dagger.Service, *access, error) {
 	certs, err := emulator.NewTLS(emulator.Host)
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := start(ctx, emulator.Moto(certs))
+	spec := emulator.Moto(certs)
+	if passwordMark != "" {
+		spec.Env[emulator.PasswordMarkEnv] = passwordMark
+	}
+	svc, err := start(ctx, spec)
 	if err != nil {
 		return nil, nil, fmt.Errorf("start moto: %w", err)
 	}

@@ -165,7 +165,7 @@ func (m *Bookme) site(ctx context.Context) (deploy.Ports, deploy.Site, error) {
 	if err != nil {
 		return deploy.Ports{}, deploy.Site{}, err
 	}
-	t := m.tofu(a, deploy.Config{Env: m.Env, StateBucket: bucket, RunID: deploy.NewRunID()}, nil)
+	t := m.tofu(a, deploy.Config{Env: m.Env, StateBucket: bucket, RunID: deploy.NewRunID()})
 	s, err := deploy.ReadSite(ctx, t, m.Env, bucket) // on error: the environment and the state bucket
 	return deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: t, Out: os.Stderr}, s, err
 }

@@ -12,7 +12,7 @@ import (
 	"dagger/bookme/internal/dagger"
 )
 
-const tofuImage = "ghcr.io/opentofu/opentofu:1.10"
+const tofuImage = "ghcr.io/opentofu/opentofu:1.12" // write-only arguments and ephemeral resources (infra/modules/cache)
 
 // tofuRunner runs OpenTofu in containers (deploy.Tofu); core/stack builds the argv.
 type tofuRunner struct {
@@ -22,8 +22,6 @@ type tofuRunner struct {
 	env         string
 	stateBucket string
 	encryption  *dagger.Secret
-	// secretVars are TF_VAR_* secrets (e.g. redis_auth_token), never in a layer or a log.
-	secretVars map[string]*dagger.Secret
 	// extra are files written into the working copy and read by OpenTofu (a stand-in account's).
 	extra stack.Overrides
 	// runID busts Dagger's cache: a plan always looks at the account as it is now.
@@ -66,9 +64,6 @@ func (t tofuRunner) container(ctx context.Context, name string, vars map[string]
 	ctr = t.access.withAWS(ctr)
 	if t.encryption != nil {
 		ctr = ctr.WithSecretVariable("TF_ENCRYPTION", t.encryption)
-	}
-	for k, s := range t.secretVars {
-		ctr = ctr.WithSecretVariable("TF_VAR_"+k, s)
 	}
 	ctr = ctr.WithDirectory("/infra", infra).
 		WithWorkdir(path.Join("/infra/stacks", name)).

@@ -126,16 +126,16 @@ func dryRunArtifacts(t *testing.T) (dir, stderr string) {
 			artifacts.dir = d
 			return
 		}
-		artifacts.redis = "FAKEREDIS" + randHex(t)
+		artifacts.redis = "FAKEREDISPW" + randHex(t) // the prefix of every password moto generates (the Redis user's)
 		artifacts.awsKey = "FAKEAWSSECRET" + randHex(t)
 		d, err := os.MkdirTemp("", "bookme-e2e-artifacts-")
 		if err != nil {
 			t.Fatal(err)
 		}
 		artifacts.dir = d
-		_, artifacts.stderr, artifacts.took = dagger(t, []string{"BOOKME_FAKE_REDIS=" + artifacts.redis, "BOOKME_FAKE_AWS=" + artifacts.awsKey},
+		_, artifacts.stderr, artifacts.took = dagger(t, []string{"BOOKME_FAKE_AWS=" + artifacts.awsKey},
 			"--aws-secret-access-key", "env:BOOKME_FAKE_AWS", "with-provider-mirror", "--dir", mirror(t),
-			"dry-run-artifacts", "--repeat=false", "--releases=1", "--redis-auth-token", "env:BOOKME_FAKE_REDIS",
+			"dry-run-artifacts", "--repeat=false", "--releases=1", "--password-mark", artifacts.redis,
 			"export", "--path", d)
 	})
 	if artifacts.dir == "" {
