@@ -5,19 +5,19 @@ import "sort"
 // minNeedle is the shortest text a matcher looks for (its index is on 3-byte prefixes).
 const minNeedle = 3
 
-// needle is one text a matcher finds: a secret's form (matched exactly) or a pattern's trigger word
-// (matched ignoring ASCII case; mask says which patterns it triggers).
+// needle is one text a matcher finds: a secret's form (mask 0, matched exactly) or a pattern's
+// trigger word (matched ignoring ASCII case; mask says which patterns it triggers).
 type needle struct {
 	s    string
 	mask uint32
 }
 
-// matcher finds many needles in one pass: each position's first three bytes (ASCII case folded when
-// fold) are hashed into a 64 Kibit filter; only filter hits look up the needles starting with those
-// bytes and compare them. The filter fits in the L1 cache, so a text with few hits is read at a few
-// hundred MB/s whatever the number of needles.
+// matcher finds many needles in one pass: each position's first three bytes, ASCII case folded, are
+// hashed into a 64 Kibit filter; only filter hits look up the needles starting with those bytes and
+// compare them. The filter fits in the L1 cache, so a text with few hits is read at a few hundred
+// MB/s whatever the number of needles. One matcher holds a Redactor's secrets and the patterns'
+// trigger words: one pass finds both.
 type matcher struct {
-	fold   bool
 	tab    *[256]byte
 	filter [1 << 16 / 64]uint64
 	// byKey holds each needle index under its 3-byte key, longest needle first.
@@ -25,26 +25,19 @@ type matcher struct {
 	needles []needle
 }
 
-// identity and lower are the byte tables of exact and ASCII-case-folded matching (initialised
-// before the package's matchers, which depend on them).
-var identity, lower = byteTables()
-
-func byteTables() (id, low [256]byte) {
+// lower folds ASCII upper case (initialised before the package's matchers, which depend on it).
+var lower = func() (low [256]byte) {
 	for i := range 256 {
-		id[i] = byte(i)
 		low[i] = byte(i)
 		if i >= 'A' && i <= 'Z' {
 			low[i] = byte(i) + 'a' - 'A'
 		}
 	}
-	return id, low
-}
+	return low
+}()
 
-func newMatcher(needles []needle, fold bool) *matcher {
-	m := &matcher{fold: fold, tab: &identity, byKey: map[uint32][]int{}}
-	if fold {
-		m.tab = &lower
-	}
+func newMatcher(needles []needle) *matcher {
+	m := &matcher{tab: &lower, byKey: map[uint32][]int{}}
 	for _, n := range needles {
 		if len(n.s) < minNeedle {
 			continue
@@ -68,8 +61,8 @@ func (m *matcher) key(s string) uint32 {
 
 func hash(k uint32) uint32 { return (k * 2654435761) >> 16 }
 
-// each calls f(at, needle) for every needle found in s, in order of position (at most one needle per
-// position: the longest).
+// each calls f(at, needle) for the needles found in s, in order of position: at each position the
+// longest secret and the longest trigger word starting there.
 func (m *matcher) each(s string, f func(at int, n *needle)) {
 	if m == nil || len(m.needles) == 0 || len(s) < minNeedle {
 		return
@@ -82,22 +75,30 @@ func (m *matcher) each(s string, f func(at int, n *needle)) {
 		if m.filter[h>>6]&(1<<(h&63)) == 0 {
 			continue
 		}
+		secret, trigger := false, false
 		for _, ni := range m.byKey[k] {
 			n := &m.needles[ni]
-			if len(s)-i >= len(n.s) && m.equal(s[i:i+len(n.s)], n.s) {
+			if len(s)-i < len(n.s) || (n.mask == 0 && secret) || (n.mask != 0 && trigger) {
+				continue
+			}
+			if n.mask == 0 && s[i:i+len(n.s)] == n.s {
+				secret = true
 				f(i, n)
+			} else if n.mask != 0 && equalFold(s[i:i+len(n.s)], n.s) {
+				trigger = true
+				f(i, n)
+			}
+			if secret && trigger {
 				break
 			}
 		}
 	}
 }
 
-func (m *matcher) equal(a, b string) bool {
-	if !m.fold {
-		return a == b
-	}
+// equalFold compares ASCII case-insensitively (b is lower case).
+func equalFold(a, b string) bool {
 	for i := 0; i < len(a); i++ {
-		if lower[a[i]] != lower[b[i]] {
+		if lower[a[i]] != b[i] {
 			return false
 		}
 	}

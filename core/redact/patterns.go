@@ -30,14 +30,18 @@ var keyWords = []string{"password", "passwd", "passphrase", "secret", "token", "
 	"apikey", "api_key", "api-key", "accesskey", "access_key", "access-key", "privatekey", "private_key",
 	"private-key", "signingkey", "signing_key", "encryptionkey", "encryption_key", "masterkey", "master_key"}
 
-var triggers = func() *matcher {
+// triggerNeedles are the patterns' trigger words (lower case).
+func triggerNeedles() []needle {
 	ns := []needle{{"akia", patAWSKeyID}, {"asia", patAWSKeyID}, {"bearer", patBearer}, {"://", patURLUserinfo},
 		{"-----begin", patPrivateKey}}
 	for _, k := range keyWords {
 		ns = append(ns, needle{k, patKeyValue})
 	}
-	return newMatcher(ns, true)
-}()
+	return ns
+}
+
+// triggers is the matcher of a Redactor that knows no secret.
+var triggers = newMatcher(triggerNeedles())
 
 // privateKeyBegin: a PEM/OpenSSH/PGP private key's first line (group 1 its label).
 var privateKeyBegin = regexp.MustCompile(`-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----`)
@@ -288,25 +292,41 @@ func merge(sp []span) []span {
 	return out
 }
 
-// lines groups the trigger words found in t into lines (events relative to each line).
+// lineHit is a line holding trigger words (events relative to the line; mask their patterns).
 type lineHit struct {
 	start, end int
 	mask       uint32
 	evs        []event
 }
 
-func triggerLines(t string) []lineHit {
-	var hits []lineHit
-	triggers.each(t, func(at int, n *needle) {
-		k := len(hits) - 1
-		if k < 0 || at >= hits[k].end {
-			hits = append(hits, lineHit{start: strings.LastIndexByte(t[:at], '\n') + 1, end: lineEnd(t, at)})
+// found is what one pass of a matcher found in a text: the known secrets' spans (overlapping ones
+// joined) and the lines holding trigger words.
+type found struct {
+	secrets []span
+	lines   []lineHit
+}
+
+func (m *matcher) find(t string) found {
+	var f found
+	m.each(t, func(at int, n *needle) {
+		if n.mask == 0 {
+			end := at + len(n.s)
+			if k := len(f.secrets) - 1; k >= 0 && at <= f.secrets[k].end {
+				f.secrets[k].end = max(f.secrets[k].end, end)
+				return
+			}
+			f.secrets = append(f.secrets, span{at, end})
+			return
+		}
+		k := len(f.lines) - 1
+		if k < 0 || at >= f.lines[k].end {
+			f.lines = append(f.lines, lineHit{start: strings.LastIndexByte(t[:at], '\n') + 1, end: lineEnd(t, at)})
 			k++
 		}
-		hits[k].mask |= n.mask
-		hits[k].evs = append(hits[k].evs, event{at - hits[k].start, n})
+		f.lines[k].mask |= n.mask
+		f.lines[k].evs = append(f.lines[k].evs, event{at - f.lines[k].start, n})
 	})
-	return hits
+	return f
 }
 
 // Found are the values the patterns would redact in text (each once, those of at least
@@ -316,7 +336,7 @@ func triggerLines(t string) []lineHit {
 func Found(text string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, h := range triggerLines(text) {
+	for _, h := range triggers.find(text).lines {
 		line := text[h.start:h.end]
 		for _, sp := range lineSpans(line, h.evs) {
 			if v := line[sp.start:sp.end]; len(v) >= MinSecretLen && !seen[v] {

@@ -58,8 +58,8 @@ var ErrTooShort = errors.New("redact: secret shorter than 6 bytes not registered
 // Add registers secret values: from now on they (and their encoded forms) are redacted. Empty values
 // are ignored; a value shorter than MinSecretLen is not registered and reported in the error (by
 // count, never by value). Surrounding whitespace is ignored too (a value read from a file may end in
-// a newline): both the value and its trimmed form are registered. Add on a nil Redactor does
-// nothing.
+// a newline): both the value and its trimmed form are registered, and so is each line (of at least
+// MinSecretLen bytes) of a value of several lines. Add on a nil Redactor does nothing.
 func (r *Redactor) Add(secrets ...string) error {
 	if r == nil {
 		return nil
@@ -75,7 +75,17 @@ func (r *Redactor) Add(secrets ...string) error {
 	}
 	short, added := 0, 0
 	for _, s := range secrets {
-		for _, v := range []string{s, strings.TrimSpace(s)} {
+		vs := []string{s, strings.TrimSpace(s)}
+		if strings.ContainsAny(s, "\n") {
+			// A stream redacted line by line (Writer, Lines) never sees the whole secret: its lines
+			// are registered as well (those long enough; a PEM key's are, and its block is a pattern).
+			for _, l := range strings.Split(s, "\n") {
+				if l = strings.TrimSpace(l); len(l) >= MinSecretLen {
+					vs = append(vs, l)
+				}
+			}
+		}
+		for _, v := range vs {
 			switch {
 			case v == "" || values[v]:
 			case len(v) < MinSecretLen:
@@ -89,13 +99,13 @@ func (r *Redactor) Add(secrets ...string) error {
 		}
 	}
 	if added > 0 {
-		var needles []needle
+		needles := triggerNeedles()
 		for v := range values {
 			for _, f := range forms(v) {
 				needles = append(needles, needle{s: f})
 			}
 		}
-		r.secrets.Store(&secretSet{values: values, m: newMatcher(needles, false)})
+		r.secrets.Store(&secretSet{values: values, m: newMatcher(needles)})
 	}
 	if short > 0 {
 		return fmt.Errorf("%w (%d value(s))", ErrTooShort, short)
@@ -114,12 +124,12 @@ func (r *Redactor) Len() int {
 	return 0
 }
 
+// matcher finds the known secrets and the patterns' trigger words (only the latter before Add).
 func (r *Redactor) matcher() *matcher {
-	if r == nil {
-		return nil
+	if r != nil {
+		if s := r.secrets.Load(); s != nil {
+			return s.m
+		}
 	}
-	if s := r.secrets.Load(); s != nil {
-		return s.m
-	}
-	return nil
+	return triggers
 }

@@ -172,6 +172,17 @@ func TestAddRefusesShortValuesWithoutNamingThem(t *testing.T) {
 	if got := r.String("x padded-secret-value y"); got != "x "+redact.Marker+" y" {
 		t.Errorf("trimmed form not registered: %q", got)
 	}
+	// A secret of several lines: each long line is registered too (a Writer sees one line at a time).
+	if err := r.Add("-----first-line-of-it\nsecond-line-of-it\nend"); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	w := redact.NewWriter(&b, r)
+	fmt.Fprint(w, "a -----first-line-of-it\n")
+	fmt.Fprint(w, "second-line-of-it\nend b\n")
+	if got := b.String(); got != "a [redacted]\n[redacted]\nend b\n" {
+		t.Errorf("multi-line secret through a Writer: %q", got)
+	}
 	var nilR *redact.Redactor
 	if err := nilR.Add("whatever-secret"); err != nil || nilR.Len() != 0 {
 		t.Error("Add on nil should do nothing")

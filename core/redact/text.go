@@ -54,21 +54,18 @@ func (e *redactedError) Unwrap() error { return e.err }
 // key block whose END line has not been seen yet.
 type state struct{ inKey string }
 
+// redact finds the known secrets and the patterns' trigger words in s in one pass, then writes s
+// once with the union of the secrets' and the patterns' spans replaced by Marker.
 func (r *Redactor) redact(s string, st *state) string {
-	return applyPatterns(replaceSecrets(r.matcher(), s), st)
-}
-
-// replaceSecrets replaces every known secret form found in s.
-func replaceSecrets(m *matcher, s string) string {
-	var sp []span
-	m.each(s, func(at int, n *needle) {
-		end := at + len(n.s)
-		if k := len(sp) - 1; k >= 0 && at <= sp[k].end {
-			sp[k].end = max(sp[k].end, end)
-			return
+	if st.inKey != "" { // the rest of a private key block: dropped up to its END line
+		end := strings.Index(s, "-----END "+st.inKey+"-----")
+		if end < 0 {
+			return ""
 		}
-		sp = append(sp, span{at, end})
-	})
+		st.inKey, s = "", s[end:]
+	}
+	f := r.matcher().find(s)
+	sp := union(f.secrets, patternSpans(s, f.lines, st))
 	if len(sp) == 0 {
 		return s
 	}
@@ -76,6 +73,31 @@ func replaceSecrets(m *matcher, s string) string {
 	b.Grow(len(s))
 	writeSpans(&b, s, sp)
 	return b.String()
+}
+
+// union merges two ordered span lists into one, joining overlapping spans.
+func union(a, b []span) []span {
+	if len(b) == 0 {
+		return a
+	}
+	if len(a) == 0 {
+		return b
+	}
+	out := make([]span, 0, len(a)+len(b))
+	for len(a) > 0 || len(b) > 0 {
+		var next span
+		if len(b) == 0 || (len(a) > 0 && a[0].start <= b[0].start) {
+			next, a = a[0], a[1:]
+		} else {
+			next, b = b[0], b[1:]
+		}
+		if k := len(out) - 1; k >= 0 && next.start <= out[k].end {
+			out[k].end = max(out[k].end, next.end)
+			continue
+		}
+		out = append(out, next)
+	}
+	return out
 }
 
 // writeSpans writes s with each span replaced by Marker.
@@ -89,27 +111,13 @@ func writeSpans(b *strings.Builder, s string, sp []span) {
 	b.WriteString(s[pos:])
 }
 
-// applyPatterns redacts what the patterns find, line by line, and private key blocks across lines:
-// everything between a BEGIN … PRIVATE KEY line and its END line (or the end of t, the block then
-// continuing in st).
-func applyPatterns(t string, st *state) string {
-	var b strings.Builder
-	pos := 0
-	if st.inKey != "" {
-		end := strings.Index(t, "-----END "+st.inKey+"-----")
-		if end < 0 {
-			return ""
-		}
-		st.inKey, pos = "", end
-	}
-	hits := triggerLines(t[pos:])
-	if len(hits) == 0 && pos == 0 {
-		return t
-	}
-	b.Grow(len(t))
-	base := pos
-	for _, h := range hits {
-		h.start, h.end = h.start+base, h.end+base
+// patternSpans are the spans the patterns redact in t, given its lines holding trigger words, in order: values line by line, and private
+// key blocks across lines — everything between a BEGIN … PRIVATE KEY line and its END line, or up
+// to the end of t, the block then continuing in st.
+func patternSpans(t string, lines []lineHit, st *state) []span {
+	var out []span
+	pos := 0 // everything before pos is dealt with
+	for _, h := range lines {
 		if h.end <= pos {
 			continue
 		}
@@ -123,30 +131,35 @@ func applyPatterns(t string, st *state) string {
 			}
 			h.start, h.evs = pos, evs
 		}
-		b.WriteString(t[pos:h.start])
 		line := t[h.start:h.end]
 		if h.mask&patPrivateKey != 0 {
 			if m := privateKeyBegin.FindStringSubmatchIndex(line); m != nil {
-				before := line[:m[0]]
-				writeSpans(&b, before, lineSpans(before, eventsBefore(h.evs, m[0])))
-				b.WriteString(line[m[0]:m[1]])
-				b.WriteString(Marker)
+				out = appendShifted(out, lineSpans(line[:m[0]], eventsBefore(h.evs, m[0])), h.start)
 				head := h.start + m[1]
 				label := line[m[2]:m[3]]
 				end := strings.Index(t[head:], "-----END "+label+"-----")
 				if end < 0 {
 					st.inKey = label
-					return b.String()
+					return append(out, span{head, len(t)})
+				}
+				if end > 0 {
+					out = append(out, span{head, head + end})
 				}
 				pos = head + end
 				continue
 			}
 		}
-		writeSpans(&b, line, lineSpans(line, h.evs))
+		out = appendShifted(out, lineSpans(line, h.evs), h.start)
 		pos = h.end
 	}
-	b.WriteString(t[pos:])
-	return b.String()
+	return out
+}
+
+func appendShifted(out, sp []span, by int) []span {
+	for _, s := range sp {
+		out = append(out, span{s.start + by, s.end + by})
+	}
+	return out
 }
 
 // eventsBefore are the events whose trigger word ends before n.
