@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"bookme-deploy/core/emulator"
 	"bookme-deploy/core/redact"
 )
 
@@ -213,6 +214,29 @@ func TestContext(t *testing.T) {
 	}
 }
 
+// Do gives f a Redactor to register what it reads, and redacts what f returns with it.
+func TestDo(t *testing.T) {
+	out, err := redact.Do(context.Background(), func(ctx context.Context) (string, error) {
+		if err := redact.From(ctx).Add(redisTok); err != nil {
+			return "", err
+		}
+		return "report " + redisTok, fmt.Errorf("step failed: AUTH %s refused", redisTok)
+	})
+	if out != "report [redacted]" || err == nil || err.Error() != "step failed: AUTH [redacted] refused" {
+		t.Errorf("Do: %q, %v", out, err)
+	}
+	r := mustNew(t, awsSecret)
+	out, _ = redact.Do(redact.NewContext(context.Background(), r), func(ctx context.Context) (string, error) {
+		if redact.From(ctx) != r {
+			t.Error("Do should keep the context's Redactor")
+		}
+		return awsSecret, nil
+	})
+	if out != redact.Marker {
+		t.Errorf("Do with the context's Redactor: %q", out)
+	}
+}
+
 func TestFound(t *testing.T) {
 	cfg := `key_provider "pbkdf2" "main" {
   passphrase = "a long state passphrase 0123"
@@ -225,6 +249,14 @@ aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 	want := "a long state passphrase 0123|AKIAIOSFODNN7EXAMPLE|wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 	if got != want {
 		t.Errorf("Found = %q, want %q", got, want)
+	}
+}
+
+// The state encryption configuration ci/ reads (TF_ENCRYPTION): Found gives its passphrase alone.
+func TestFoundInStateEncryption(t *testing.T) {
+	const pass = "state-passphrase-0123456789abcdef"
+	if got := redact.Found(emulator.StateEncryption(pass)); len(got) != 1 || got[0] != pass {
+		t.Errorf("Found = %q, want the passphrase only", got)
 	}
 }
 
