@@ -35,6 +35,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+
+	"bookme-deploy/core/redact"
 )
 
 // TracerName is the instrumentation scope of the step spans.
@@ -204,6 +206,9 @@ func Run(ctx context.Context, out io.Writer, steps []Step, finally ...Step) *Rep
 		rep.Steps = append(rep.Steps, Outcome{Name: "pipeline", Status: Failed, Error: err.Error()})
 		return rep
 	}
+	// Every text a step hands back (detail, error, progress lines) leaves through the report, the
+	// output and the span: all are redacted with the context's Redactor (core/redact).
+	red := redact.From(ctx)
 	tracer := otel.Tracer(TracerName)
 	var mu sync.Mutex
 	outcomes := map[string]*Outcome{}
@@ -227,18 +232,19 @@ func Run(ctx context.Context, out io.Writer, steps []Step, finally ...Step) *Rep
 		}
 		sctx, span := tracer.Start(ctx, s.Name, trace.WithAttributes(attrs...))
 		defer span.End()
-		pw := &progressWriter{out: out, mu: outMu, span: span}
+		pw := &progressWriter{out: out, mu: outMu, span: span, red: red.Lines()}
 		sctx = context.WithValue(sctx, progressKey{}, pw)
 		t0 := time.Now()
 		logf("▶ %s", s.Name)
 		detail, err := safeRun(sctx, s)
 		pw.flush()
+		detail, err = red.String(detail), red.Error(err)
 		o := &Outcome{Name: s.Name, Status: Succeeded, Detail: detail, Started: t0, Duration: time.Since(t0)}
 		var skip skipped
 		if errors.As(err, &skip) {
-			o.Status, o.Detail = Skipped, skip.reason
-			logf("- %s skipped: %s", s.Name, skip.reason)
-			span.SetAttributes(AttrStatus.String(string(o.Status)), AttrDetail.String(oneLine(skip.reason)))
+			o.Status, o.Detail = Skipped, red.String(skip.reason)
+			logf("- %s skipped: %s", s.Name, o.Detail)
+			span.SetAttributes(AttrStatus.String(string(o.Status)), AttrDetail.String(oneLine(o.Detail)))
 			return o
 		}
 		if err != nil {
@@ -347,6 +353,8 @@ type progressWriter struct {
 
 	bufMu sync.Mutex
 	buf   []byte
+	// red redacts the lines (a private key block may span several), under bufMu.
+	red *redact.Lines
 }
 
 func (w *progressWriter) Write(p []byte) (int, error) {
@@ -375,6 +383,11 @@ func (w *progressWriter) flush() {
 
 // emit writes one line (ending in '\n') to out and to the span.
 func (w *progressWriter) emit(line []byte) {
+	red := w.red.Redact(string(line))
+	if red == "" {
+		return // inside a private key block
+	}
+	line = []byte(red)
 	w.mu.Lock()
 	w.out.Write(line) //nolint:errcheck // progress is best effort, like the runner's own lines
 	w.mu.Unlock()

@@ -8,8 +8,11 @@ import (
 )
 
 // Markdown is the summary for people (and for GitHub's job summary, which the workflow fills):
-// outcome, commit, image, the step table, task definitions, plan hashes and the bundle.
-func (r *Record) Markdown() string {
+// outcome, commit, image, the step table, task definitions, plan hashes and the bundle. It is
+// redacted with the Redactor of the last Redact (or Save); before either, with the patterns only.
+func (r *Record) Markdown() string { return r.redactor.String(r.markdown()) }
+
+func (r *Record) markdown() string {
 	var b strings.Builder
 	mode := ""
 	if r.DryRun {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"bookme-deploy/core/pipeline"
+	"bookme-deploy/core/redact"
 )
 
 // Status of a step. It is the pipeline's status type (one source of truth): a record's steps are
@@ -119,6 +120,9 @@ type Record struct {
 	// release's.
 	RollbackTo *RollbackTo `json:"rollbackTo,omitempty"`
 	Steps      []Step      `json:"steps"`
+
+	// redactor is the last Redact's (Markdown redacts with it too).
+	redactor *redact.Redactor
 }
 
 // RollbackTo names the release a release-level roll-back served again, and the one it replaced.
@@ -232,6 +236,15 @@ func (r *Record) Fail(name string, started time.Time, err error) {
 
 // Skip records a step that did not run, and why.
 func (r *Record) Skip(name, reason string) { r.Add(Step{Name: name, Status: Skipped, Detail: reason}) }
+
+// Redact replaces, in place, every known secret and credential-looking value in every text of the
+// record (steps' details, roll-back reasons and errors, every other string field, present or added
+// later) with r, and keeps r for Markdown. Save calls it with the context's Redactor: the record in
+// memory is then exactly what was stored.
+func (r *Record) Redact(red *redact.Redactor) {
+	red.Scrub(r)
+	r.redactor = red
+}
 
 // Finish stamps the end time.
 func (r *Record) Finish() { r.Finished = time.Now().UTC() }

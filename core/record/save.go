@@ -12,11 +12,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	"bookme-deploy/core/redact"
 )
 
-// Save writes the record to s3://bucket/<Key()> (JSON, SSE AES256) and returns the key. It never
-// overwrites an existing record (If-None-Match: *).
+// Save redacts the record in place with the context's Redactor (Record.Redact; the patterns alone
+// when the context has none), writes it to s3://bucket/<Key()> (JSON, SSE AES256) and returns the
+// key. It never overwrites an existing record (If-None-Match: *).
 func Save(ctx context.Context, s3c *s3.Client, bucket string, r *Record) (string, error) {
+	r.Redact(redact.From(ctx))
 	if bucket == "" {
 		return "", errors.New("deploy record: no bucket given (the config bucket)")
 	}

@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/smithy-go"
+
+	"bookme-deploy/core/redact"
 )
 
 // Credentials log in to an ECR registry. Password is a short-lived token: never print it.
@@ -34,9 +36,10 @@ type Credentials struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
-// Auth calls ECR GetAuthorizationToken and decodes the base64 "user:password" token.
-// Rejected AWS credentials (expired session, unknown key, bad signature, access denied) give one
-// line saying so and what to do.
+// Auth calls ECR GetAuthorizationToken and decodes the base64 "user:password" token. The password
+// is registered with the context's Redactor (core/redact): no text the run writes shows it (nor the
+// token, its base64 form). Rejected AWS credentials (expired session, unknown key, bad signature,
+// access denied) give one line saying so and what to do.
 func Auth(ctx context.Context, c *ecr.Client) (*Credentials, error) {
 	out, err := c.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
 	if err != nil {
@@ -50,6 +53,7 @@ func Auth(ctx context.Context, c *ecr.Client) (*Credentials, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ECR auth in %s: %w", c.Options().Region, err)
 	}
+	_ = redact.From(ctx).Add(creds.Password) // a password shorter than 6 bytes cannot be redacted safely
 	endpoint := aws.ToString(d.ProxyEndpoint)
 	creds.Registry = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(endpoint, "https://"), "http://"), "/")
 	if creds.Registry == "" {

@@ -4,13 +4,17 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"bookme-deploy/core/redact"
 )
 
 const diagnosisEvents = 5
 
 // diagnose prints, per service, the stopped tasks' reasons, the last service events and the last log
-// lines of the newest failed task, and keeps them in the results.
+// lines of the newest failed task, and keeps them in the results (redacted with the context's
+// Redactor: they reach errors, the record and the summary).
 func (e *Engine) diagnose(ctx context.Context, cluster string, ws []*watched, st Settings) {
+	red := redact.From(ctx)
 	var names []string
 	for _, w := range ws {
 		names = append(names, w.res.Name)
@@ -30,7 +34,7 @@ func (e *Engine) diagnose(ctx context.Context, cluster string, ws []*watched, st
 				if j == diagnosisEvents {
 					break
 				}
-				w.res.Events = append(w.res.Events, aws.ToTime(ev.CreatedAt).UTC().Format("15:04:05")+" "+aws.ToString(ev.Message))
+				w.res.Events = append(w.res.Events, aws.ToTime(ev.CreatedAt).UTC().Format("15:04:05")+" "+red.String(aws.ToString(ev.Message)))
 			}
 		}
 		if n := len(w.failed); n > 0 {

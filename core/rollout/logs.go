@@ -8,12 +8,34 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"bookme-deploy/core/redact"
 )
 
 // lastLogLines returns the last n log lines of one container of a task, read from CloudWatch Logs as the
 // container's awslogs configuration names them (group, prefix/container/task-id, region). A container
-// that does not log to awslogs, or logs that cannot be read, give one explanatory line instead.
+// that does not log to awslogs, or logs that cannot be read, give one explanatory line instead. The
+// lines are redacted with the context's Redactor (core/redact): they go into errors, the diagnosis,
+// the deploy record and the summary, and an application's log may print any secret.
 func (e *Engine) lastLogLines(ctx context.Context, tdARN, taskARN, container string, n int) []string {
+	return redactLines(redact.From(ctx), e.readLogLines(ctx, tdARN, taskARN, container, n))
+}
+
+// redactLines redacts lines as one text, so that a private key block spread over lines is caught
+// too (its lines then become one).
+func redactLines(r *redact.Redactor, lines []string) []string {
+	if len(lines) == 0 {
+		return lines
+	}
+	joined := strings.Join(lines, "\n")
+	red := r.String(joined)
+	if red == joined {
+		return lines
+	}
+	return strings.Split(red, "\n")
+}
+
+func (e *Engine) readLogLines(ctx context.Context, tdARN, taskARN, container string, n int) []string {
 	if e.Logs == nil {
 		return nil
 	}

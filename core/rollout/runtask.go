@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"bookme-deploy/core/redact"
 )
 
 // TaskResult is what one one-off task (a Before task or the migration) did.
@@ -152,7 +154,8 @@ func (e *Engine) runOneOff(ctx context.Context, p *Plan, r oneOffRun) (*TaskResu
 			}
 			continue
 		}
-		res.StopCode, res.StoppedReason = string(t.StopCode), aws.ToString(t.StoppedReason)
+		red := redact.From(ctx)
+		res.StopCode, res.StoppedReason = string(t.StopCode), red.String(aws.ToString(t.StoppedReason))
 		var c *ecstypes.Container
 		for i := range t.Containers {
 			if aws.ToString(t.Containers[i].Name) == p.Container {
@@ -161,7 +164,7 @@ func (e *Engine) runOneOff(ctx context.Context, p *Plan, r oneOffRun) (*TaskResu
 		}
 		if c != nil {
 			res.ExitCode = c.ExitCode
-			if why := aws.ToString(c.Reason); why != "" && res.StoppedReason == "" {
+			if why := red.String(aws.ToString(c.Reason)); why != "" && res.StoppedReason == "" {
 				res.StoppedReason = why
 			}
 		}

@@ -12,6 +12,8 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"bookme-deploy/core/awsretry"
+
+	"bookme-deploy/core/redact"
 )
 
 // watched is one service's deployment being followed.
@@ -159,6 +161,7 @@ func (e *Engine) collectStopped(ctx context.Context, cluster string, w *watched,
 			if !bad {
 				continue
 			}
+			reason = redact.From(ctx).String(reason) // it reaches errors, the record and the summary
 			at := aws.ToTime(t.StoppedAt)
 			if at.IsZero() {
 				at = e.clock().Now()

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"bookme-deploy/core/redact"
 )
 
 // Stack names, in apply order.
@@ -134,9 +136,15 @@ func MirrorCLIConfig(dir string) string {
 }
 
 // ErrorLines keeps the useful part of a failed tofu command's stderr: from OpenTofu's first
-// "Error:" on, at most 2000 bytes.
-func ErrorLines(stderr string) string {
-	msg := strings.TrimSpace(stderr)
+// "Error:" on, at most 2000 bytes, with credential-looking text redacted (core/redact's patterns).
+// ErrorLinesWith also redacts the run's known secrets.
+func ErrorLines(stderr string) string { return ErrorLinesWith(nil, stderr) }
+
+// ErrorLinesWith is ErrorLines redacting with r (the whole stderr before it is cut, so that no part
+// of a secret survives the cut): a provider's error may quote a request's credentials, a variable's
+// value (the Redis token) or the state encryption configuration.
+func ErrorLinesWith(r *redact.Redactor, stderr string) string {
+	msg := strings.TrimSpace(r.String(stderr))
 	if i := strings.Index(msg, "Error:"); i >= 0 {
 		msg = msg[i:]
 	}
