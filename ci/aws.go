@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -10,6 +12,7 @@ import (
 
 	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
+	"bookme-deploy/core/redact"
 
 	"dagger/bookme/internal/dagger"
 )
@@ -56,6 +59,17 @@ func (m *Bookme) connect(ctx context.Context, o awsconf.Options) (*access, error
 	if err != nil {
 		return nil, err
 	}
+	// From here on, whatever leaves the verb is redacted of these (redact.Do; nil outside one).
+	red := redact.From(ctx)
+	_ = red.Add(c.SecretAccessKey, c.SessionToken, c.WebIdentityToken, creds.SecretAccessKey, creds.SessionToken)
+	_ = red.Add(redact.Found(file)...)
+	if m.StateEncryption != nil {
+		enc, err := m.StateEncryption.Plaintext(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read --state-encryption: %w", err)
+		}
+		_ = red.Add(redact.Found(enc)...)
+	}
 	id := deploy.NewRunID()
 	a := &access{region: o.Region, cfg: cfg, s3: s3.NewFromConfig(cfg, func(so *s3.Options) { so.UsePathStyle = o.Endpoint != "" }),
 		keyID:  dag.SetSecret("aws-key-id-"+id, creds.AccessKeyID),
@@ -78,6 +92,9 @@ func (a *access) withAWS(ctr *dagger.Container) *dagger.Container {
 	}
 	return ctr
 }
+
+// progress is where a verb's progress lines go: stderr, line by line redacted (redact.Do's redactor).
+func progress(ctx context.Context) io.Writer { return redact.NewWriter(os.Stderr, redact.From(ctx)) }
 
 // stateBucket is --state-bucket, or the account's default.
 func (m *Bookme) stateBucket(ctx context.Context, a *access) (string, error) {

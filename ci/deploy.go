@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
 	"bookme-deploy/core/planfile"
+	"bookme-deploy/core/redact"
 
 	"dagger/bookme/internal/dagger"
 )
@@ -54,27 +54,29 @@ func (m *Bookme) Deploy(
 	// +optional
 	stages []string,
 ) (string, error) {
-	wait, err := time.ParseDuration(lockTimeout)
-	if err != nil {
-		return "", fmt.Errorf("--lock-timeout %q: %v", lockTimeout, err)
-	}
-	var planned *planfile.File
-	if planFile != nil {
-		data, err := planFile.Contents(ctx)
+	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+		wait, err := time.ParseDuration(lockTimeout)
 		if err != nil {
-			return "", fmt.Errorf("--plan-file: %w", err)
+			return "", fmt.Errorf("--lock-timeout %q: %v", lockTimeout, err)
 		}
-		if planned, err = planfile.Parse([]byte(data)); err != nil {
+		var planned *planfile.File
+		if planFile != nil {
+			data, err := planFile.Contents(ctx)
+			if err != nil {
+				return "", fmt.Errorf("--plan-file: %w", err)
+			}
+			if planned, err = planfile.Parse([]byte(data)); err != nil {
+				return "", err
+			}
+		}
+		cfg := deploy.Config{Who: who, RunURL: runUrl, FullSHATag: fullShaTag, Stages: stages, Planned: planned,
+			Timeouts: deploy.Timeouts{Lock: wait}}
+		mk, err := m.deployments(ctx, cfg, gitSha, allowDirty, engineImages{m: m, arm64: arm64, sourceURL: sourceUrl})
+		if err != nil {
 			return "", err
 		}
-	}
-	cfg := deploy.Config{Who: who, RunURL: runUrl, FullSHATag: fullShaTag, Stages: stages, Planned: planned,
-		Timeouts: deploy.Timeouts{Lock: wait}}
-	mk, err := m.deployments(ctx, cfg, gitSha, allowDirty, engineImages{m: m, arm64: arm64, sourceURL: sourceUrl})
-	if err != nil {
-		return "", err
-	}
-	return deploy.Ship(ctx, mk)
+		return deploy.Ship(ctx, mk)
+	})
 }
 
 // Plan shows, without changing anything, what `deploy` would do: the three `tofu plan`s, the image
@@ -96,14 +98,16 @@ func (m *Bookme) Plan(
 	// +default="markdown"
 	format string,
 ) (string, error) {
-	if err := deploy.CheckFormat(format); err != nil {
-		return "", err
-	}
-	mk, err := m.deployments(ctx, deploy.Config{Who: "plan", FullSHATag: fullShaTag}, gitSha, true, nil)
-	if err != nil {
-		return "", err
-	}
-	return deploy.Review(ctx, mk, detailedExitcode, format)
+	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+		if err := deploy.CheckFormat(format); err != nil {
+			return "", err
+		}
+		mk, err := m.deployments(ctx, deploy.Config{Who: "plan", FullSHATag: fullShaTag}, gitSha, true, nil)
+		if err != nil {
+			return "", err
+		}
+		return deploy.Review(ctx, mk, detailedExitcode, format)
+	})
 }
 
 // deployments checks the shared arguments, resolves the commit and the credentials once, and
@@ -132,7 +136,7 @@ func (m *Bookme) deployments(ctx context.Context, cfg deploy.Config, gitSha stri
 		c := cfg
 		c.RunID = deploy.NewRunID()
 		return deploy.New(c, deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: m.tofu(a, c), Images: images,
-			Client: clientBuilder{m: m}, Source: sourceFiles{dir: m.Source}, Out: os.Stderr})
+			Client: clientBuilder{m: m}, Source: sourceFiles{dir: m.Source}, Out: progress(ctx)})
 	}, nil
 }
 

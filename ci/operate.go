@@ -8,6 +8,7 @@ import (
 
 	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
+	"bookme-deploy/core/redact"
 )
 
 // The operator verbs: one stage each, on names given explicitly (from `tofu output`), --dry-run.
@@ -38,26 +39,28 @@ func (m *Bookme) PublishApi(
 	// +optional
 	dryRun bool,
 ) (string, error) {
-	sha, err := m.commit(ctx, gitSha, allowDirty)
-	if err != nil {
-		return "", err
-	}
-	a, err := m.connect(ctx, awsconf.Options{})
-	if err != nil {
-		return "", err
-	}
-	pub := deploy.Publish{AWS: a.cfg, Source: sourceFiles{dir: m.Source}, APIDir: deploy.DefaultLayout.APIDir,
-		Repository: repository, GitSHA: sha, FullSHATag: fullShaTag,
-		Images: engineImages{m: m, gitSHA: sha, sourceURL: sourceUrl, arm64: arm64}}
-	plan, err := pub.Plan(ctx)
-	if err != nil {
-		return "", err
-	}
-	if dryRun {
-		return plan.Text(), nil
-	}
-	ref, _, err := pub.Apply(ctx, plan)
-	return ref, err
+	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+		sha, err := m.commit(ctx, gitSha, allowDirty)
+		if err != nil {
+			return "", err
+		}
+		a, err := m.connect(ctx, awsconf.Options{})
+		if err != nil {
+			return "", err
+		}
+		pub := deploy.Publish{AWS: a.cfg, Source: sourceFiles{dir: m.Source}, APIDir: deploy.DefaultLayout.APIDir,
+			Repository: repository, GitSHA: sha, FullSHATag: fullShaTag,
+			Images: engineImages{m: m, gitSHA: sha, sourceURL: sourceUrl, arm64: arm64}}
+		plan, err := pub.Plan(ctx)
+		if err != nil {
+			return "", err
+		}
+		if dryRun {
+			return plan.Text(), nil
+		}
+		ref, _, err := pub.Apply(ctx, plan)
+		return ref, err
+	})
 }
 
 // Roll rolls an image already pushed (publish-api) under the deploy lock: the API, worker and
@@ -87,12 +90,14 @@ func (m *Bookme) Roll(
 	// +optional
 	dryRun bool,
 ) (string, error) {
-	p, s, err := m.site(ctx)
-	if err != nil {
-		return "", err
-	}
-	return deploy.RollImage(ctx, p, s, deploy.RollOptions{Image: image, GitSHA: gitSha, Who: who, SkipMigration: skipMigration,
-		MigrateOnly: migrateOnly, Command: command}, dryRun)
+	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+		p, s, err := m.site(ctx)
+		if err != nil {
+			return "", err
+		}
+		return deploy.RollImage(ctx, p, s, deploy.RollOptions{Image: image, GitSHA: gitSha, Who: who, SkipMigration: skipMigration,
+			MigrateOnly: migrateOnly, Command: command}, dryRun)
+	})
 }
 
 // Rollback returns the environment to a previous release (default: the previous successful one from
@@ -112,11 +117,13 @@ func (m *Bookme) Rollback(
 	// +optional
 	dryRun bool,
 ) (string, error) {
-	p, s, err := m.site(ctx)
-	if err != nil {
-		return "", err
-	}
-	return deploy.RollbackRelease(ctx, p, s, to, deploy.RollbackOptions{Who: deploy.Who(who)}, dryRun)
+	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+		p, s, err := m.site(ctx)
+		if err != nil {
+			return "", err
+		}
+		return deploy.RollbackRelease(ctx, p, s, to, deploy.RollbackOptions{Who: deploy.Who(who)}, dryRun)
+	})
 }
 
 // History lists the environment's last releases from the deploy records: commit, image digest,
@@ -135,24 +142,28 @@ func (m *Bookme) History(
 	// +optional
 	runUrl string,
 ) (string, error) {
-	p, s, err := m.site(ctx)
-	if err != nil && s.StateBucket == "" {
-		return "", err
-	} else if err != nil {
-		fmt.Fprintf(os.Stderr, "history: the stacks' outputs could not be read (%v): the state bucket's records only\n", err)
-	}
-	return deploy.ShowHistory(ctx, p, s, last, format, runUrl)
+	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+		p, s, err := m.site(ctx)
+		if err != nil && s.StateBucket == "" {
+			return "", err
+		} else if err != nil {
+			fmt.Fprintf(os.Stderr, "history: the stacks' outputs could not be read (%v): the state bucket's records only\n", err)
+		}
+		return deploy.ShowHistory(ctx, p, s, last, format, runUrl)
+	})
 }
 
 // Status says which release runs in the environment: the services' revisions, the SPA release
 // served and the env file, matched to the deploy records.
 // +cache="never"
 func (m *Bookme) Status(ctx context.Context) (string, error) {
-	p, s, err := m.site(ctx)
-	if err != nil {
-		return "", err
-	}
-	return deploy.ShowStatus(ctx, p, s)
+	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+		p, s, err := m.site(ctx)
+		if err != nil {
+			return "", err
+		}
+		return deploy.ShowStatus(ctx, p, s)
+	})
 }
 
 // site reads where the environment's release lives (the stacks' outputs).
@@ -167,7 +178,7 @@ func (m *Bookme) site(ctx context.Context) (deploy.Ports, deploy.Site, error) {
 	}
 	t := m.tofu(a, deploy.Config{Env: m.Env, StateBucket: bucket, RunID: deploy.NewRunID()})
 	s, err := deploy.ReadSite(ctx, t, m.Env, bucket) // on error: the environment and the state bucket
-	return deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: t, Out: os.Stderr}, s, err
+	return deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: t, Out: progress(ctx)}, s, err
 }
 
 // Unlock shows who holds the environment's deploy lock (deploy/<env>/lock.json in the state
@@ -179,15 +190,17 @@ func (m *Bookme) Unlock(
 	// +optional
 	force bool,
 ) (string, error) {
-	a, err := m.connect(ctx, awsconf.Options{})
-	if err != nil {
-		return "", err
-	}
-	bucket, err := m.stateBucket(ctx, a)
-	if err != nil {
-		return "", err
-	}
-	return deploy.Unlock(ctx, a.s3, m.Env, bucket, force)
+	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+		a, err := m.connect(ctx, awsconf.Options{})
+		if err != nil {
+			return "", err
+		}
+		bucket, err := m.stateBucket(ctx, a)
+		if err != nil {
+			return "", err
+		}
+		return deploy.Unlock(ctx, a.s3, m.Env, bucket, force)
+	})
 }
 
 // Run runs a one-off command on the running release's shell task definition (the API's when no deploy
@@ -205,19 +218,21 @@ func (m *Bookme) Run(
 	// +optional
 	dryRun bool,
 ) (string, error) {
-	argv, err := deploy.SplitCommand(command)
-	if err != nil {
-		return "", err
-	}
-	d, err := time.ParseDuration(timeout)
-	if err != nil {
-		return "", fmt.Errorf("--timeout %q: %v", timeout, err)
-	}
-	p, s, err := m.site(ctx)
-	if err != nil {
-		return "", err
-	}
-	return deploy.RunCommand(ctx, p, s, deploy.RunOptions{Command: argv, Timeout: d, DryRun: dryRun})
+	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+		argv, err := deploy.SplitCommand(command)
+		if err != nil {
+			return "", err
+		}
+		d, err := time.ParseDuration(timeout)
+		if err != nil {
+			return "", fmt.Errorf("--timeout %q: %v", timeout, err)
+		}
+		p, s, err := m.site(ctx)
+		if err != nil {
+			return "", err
+		}
+		return deploy.RunCommand(ctx, p, s, deploy.RunOptions{Command: argv, Timeout: d, DryRun: dryRun})
+	})
 }
 
 // Logs prints a service's CloudWatch log lines in time order with their task ids.
@@ -237,15 +252,17 @@ func (m *Bookme) Logs(
 	// +optional
 	dryRun bool,
 ) (string, error) {
-	p, s, err := m.site(ctx)
-	if err != nil {
-		return "", err
-	}
-	o := deploy.LogsOptions{Service: service, Since: since, Follow: follow, DryRun: dryRun}
-	if follow {
-		o.Out = os.Stderr
-	}
-	return deploy.Logs(ctx, p, s, o)
+	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+		p, s, err := m.site(ctx)
+		if err != nil {
+			return "", err
+		}
+		o := deploy.LogsOptions{Service: service, Since: since, Follow: follow, DryRun: dryRun}
+		if follow {
+			o.Out = progress(ctx)
+		}
+		return deploy.Logs(ctx, p, s, o)
+	})
 }
 
 // Exec prints the `aws ecs execute-command` line that opens a session in a running task of the
@@ -266,9 +283,11 @@ func (m *Bookme) Exec(
 	// +optional
 	task string,
 ) (string, error) {
-	p, s, err := m.site(ctx)
-	if err != nil {
-		return "", err
-	}
-	return deploy.Exec(ctx, p, s, deploy.ExecOptions{Service: service, Container: container, Command: command, Task: task})
+	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+		p, s, err := m.site(ctx)
+		if err != nil {
+			return "", err
+		}
+		return deploy.Exec(ctx, p, s, deploy.ExecOptions{Service: service, Container: container, Command: command, Task: task})
+	})
 }
