@@ -19,8 +19,9 @@ import (
 	"time"
 )
 
-// DefaultTofu is where the Dagger harness set-up builds tofu on the project's machines.
-const DefaultTofu = "/var/cache/dagger-harness/libexec/tofu"
+// DefaultTofu is where the Dagger harness set-up builds OpenTofu 1.12 on the project's machines (the stacks
+// need ≥ 1.11: write-only arguments, ephemeral resources).
+const DefaultTofu = "/var/cache/dagger-harness/libexec/tofu-1.12"
 
 // DefaultMirror is where scripts/provider-mirror builds the AWS provider.
 const DefaultMirror = "/var/cache/bookme-deploy/provider-mirror"
