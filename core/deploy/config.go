@@ -105,6 +105,9 @@ type SmokeChecks struct {
 	APIPath         string
 	APIStatus       int
 	APIBodyContains string
+	// AnyRelease: the API does not name the release that answers (bookme-deploy.yaml's
+	// smoke.api.release: false), so the check does not demand core/smoke.ReleaseHeader.
+	AnyRelease bool
 	// SPAPath is fetched from the client's URL (default "/"); SPAEntry says how its HTML names the
 	// entry script: "module" (<script type="module">, the default) or "script" (any <script src>).
 	SPAPath, SPAEntry string
