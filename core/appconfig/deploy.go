@@ -31,7 +31,7 @@ func (c *Config) DeployConfig(base deploy.Config) deploy.Config {
 		Smoke: deploy.SmokeChecks{
 			APIPath: c.Smoke.API.Path, APIStatus: c.Smoke.API.Status, APIBodyContains: c.Smoke.API.BodyContains,
 			AnyRelease: c.Smoke.API.Release != nil && !*c.Smoke.API.Release,
-			SPAPath: c.Smoke.SPA.Path, SPAEntry: c.Smoke.SPA.Entry,
+			SPAPath:    c.Smoke.SPA.Path, SPAEntry: c.Smoke.SPA.Entry,
 		},
 	}
 	if !c.Client.Install.None {

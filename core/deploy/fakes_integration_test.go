@@ -307,16 +307,21 @@ type fakeClient struct {
 	// seed picks the generated bundle (0: 42); another seed is another release of the SPA.
 	seed int64
 
+	// classic writes CRA's entry (<script defer src>) instead of Vite's module script.
+	classic bool
+
 	mu     sync.Mutex
 	builds int
 	apiURL string
+	env    map[string]string
 }
 
-func (f *fakeClient) Build(_ context.Context, apiURL, wsURL string) (string, error) {
+func (f *fakeClient) Build(_ context.Context, env map[string]string) (string, error) {
 	f.mu.Lock()
 	f.builds++
 	n := f.builds
-	f.apiURL = apiURL
+	f.apiURL = env["VITE_API_BASE_URL"]
+	f.env = env
 	f.mu.Unlock()
 	if f.err != nil {
 		return "", f.err
@@ -344,7 +349,11 @@ func (f *fakeClient) Build(_ context.Context, apiURL, wsURL string) (string, err
 	if entry == "" {
 		return "", errors.New("fake client: the generated bundle has no JS chunk")
 	}
-	html = []byte(strings.Replace(string(html), "</head>", `<script type="module" crossorigin src="/`+entry+`"></script></head>`, 1))
+	tag := `<script type="module" crossorigin src="/` + entry + `"></script>`
+	if f.classic {
+		tag = `<script defer="defer" src="/` + entry + `"></script>`
+	}
+	html = []byte(strings.Replace(string(html), "</head>", tag+"</head>", 1))
 	return dir, os.WriteFile(index, html, 0o644)
 }
 
