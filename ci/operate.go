@@ -36,6 +36,10 @@ func (m *Bookme) PublishApi(
 	// +optional
 	dryRun bool,
 ) (string, error) {
+	cfg, err := m.deployConfig(ctx, deploy.Config{})
+	if err != nil {
+		return "", err
+	}
 	sha, err := m.commit(ctx, gitSha, allowDirty)
 	if err != nil {
 		return "", err
@@ -44,9 +48,9 @@ func (m *Bookme) PublishApi(
 	if err != nil {
 		return "", err
 	}
-	pub := deploy.Publish{AWS: a.cfg, Source: sourceFiles{dir: m.Source}, APIDir: deploy.DefaultLayout.APIDir,
+	pub := deploy.Publish{AWS: a.cfg, Source: sourceFiles{dir: m.Source}, Layout: cfg.Layout,
 		Repository: repository, GitSHA: sha, FullSHATag: fullShaTag,
-		Images: engineImages{m: m, gitSHA: sha, sourceURL: sourceUrl, arm64: arm64}}
+		Images: engineImages{m: m, cfg: cfg, gitSHA: sha, sourceURL: sourceUrl, arm64: arm64}}
 	plan, err := pub.Plan(ctx)
 	if err != nil {
 		return "", err
@@ -78,19 +82,23 @@ func (m *Bookme) Roll(
 	// Run only the migration task; roll nothing.
 	// +optional
 	migrateOnly bool,
-	// Migration command override; default: migrate --noinput, then collectstatic --noinput.
+	// Migration command override; default: bookme-deploy.yaml's commands.migrate and collectstatic.
 	// +optional
 	command []string,
 	// Print the plan; take no lock, register and roll nothing.
 	// +optional
 	dryRun bool,
 ) (string, error) {
+	cfg, err := m.deployConfig(ctx, deploy.Config{})
+	if err != nil {
+		return "", err
+	}
 	p, s, err := m.site(ctx)
 	if err != nil {
 		return "", err
 	}
 	return deploy.RollImage(ctx, p, s, deploy.RollOptions{Image: image, GitSHA: gitSha, Who: who, SkipMigration: skipMigration,
-		MigrateOnly: migrateOnly, Command: command}, dryRun)
+		MigrateOnly: migrateOnly, Command: command, Timeouts: cfg.Timeouts, App: cfg.App}, dryRun)
 }
 
 // Rollback returns the environment to a previous release (default: the previous successful one from
@@ -110,11 +118,15 @@ func (m *Bookme) Rollback(
 	// +optional
 	dryRun bool,
 ) (string, error) {
+	cfg, err := m.deployConfig(ctx, deploy.Config{})
+	if err != nil {
+		return "", err
+	}
 	p, s, err := m.site(ctx)
 	if err != nil {
 		return "", err
 	}
-	return deploy.RollbackRelease(ctx, p, s, to, deploy.RollbackOptions{Who: deploy.Who(who)}, dryRun)
+	return deploy.RollbackRelease(ctx, p, s, to, deploy.RollbackOptions{Who: deploy.Who(who), Timeouts: cfg.Timeouts}, dryRun)
 }
 
 // History lists the environment's last releases from the deploy records: commit, image digest,
