@@ -33,6 +33,7 @@ import (
 	"bookme-deploy/core/emulator"
 	"bookme-deploy/core/emulator/rehearsal"
 	"bookme-deploy/core/registry"
+	"bookme-deploy/core/rollout"
 	"bookme-deploy/core/stack"
 	"bookme-deploy/internal/testenv"
 )
@@ -351,7 +352,15 @@ func (f *fakeClient) Build(_ context.Context, env map[string]string) (string, er
 	}
 	tag := `<script type="module" crossorigin src="/` + entry + `"></script>`
 	if f.classic {
+		// CRA's shape: a classic deferred entry, asset-manifest.json, and a static file whose name
+		// carries no hash (the app's static/*/* rule, not the defaults, makes it immutable)
 		tag = `<script defer="defer" src="/` + entry + `"></script>`
+		for rel, body := range map[string]string{"asset-manifest.json": `{"files": {"main.js": "/` + entry + `"}}` + "\n",
+			"static/media/logo.svg": `<svg xmlns="http://www.w3.org/2000/svg"/>` + "\n"} {
+			if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(rel)), []byte(body), 0o644); err != nil {
+				return "", err
+			}
+		}
 	}
 	html = []byte(strings.Replace(string(html), "</head>", tag+"</head>", 1))
 	return dir, os.WriteFile(index, html, 0o644)
@@ -405,6 +414,8 @@ type rig struct {
 	source repoSource
 	// smoke, when set, replaces the rehearsal's bucket smoke check.
 	smoke deploy.Smoke
+	// rolloutOptions are added to the emulator's (a recorder of the ECS calls).
+	rolloutOptions []rollout.Option
 }
 
 func newRig(t *testing.T) *rig {
@@ -420,6 +431,7 @@ func (r *rig) deployment(t *testing.T, change func(*deploy.Config)) *deploy.Depl
 	cfg := deploy.Config{Env: env, GitSHA: commit, Who: "it-test", StateBucket: stateB}
 	ports := deploy.Ports{AWS: r.cfg, S3: r.s3, Tofu: r.tofu, Images: r.images, Client: r.client, Source: r.source, Out: testWriter{t}}
 	rehearsal.Adapt(&cfg, &ports)
+	ports.RolloutOptions = append(ports.RolloutOptions, r.rolloutOptions...)
 	if r.smoke != nil {
 		ports.Smoke = r.smoke
 	}
