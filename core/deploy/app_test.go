@@ -62,7 +62,9 @@ func TestClientEnv(t *testing.T) {
 		env["REACT_APP_SITE"] != "https://app.staging.example.com" || env["VITE_API_BASE_URL"] != "" {
 		t.Errorf("the app's env %v, %v", env, err)
 	}
-	bad := App{ClientEnv: func(*stack.Frontend) (map[string]string, error) { return nil, errors.New("client.env.X: unknown placeholder") }}
+	bad := App{ClientEnv: func(*stack.Frontend) (map[string]string, error) {
+		return nil, errors.New("client.env.X: unknown placeholder")
+	}}
 	if _, err := ClientEnv(bad, f); err == nil || !strings.Contains(err.Error(), "unknown placeholder") {
 		t.Errorf("a failing expansion: %v", err)
 	}
