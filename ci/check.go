@@ -21,7 +21,8 @@ func (m *Bookme) Check(
 		WithMountedCache("/root/.cache/go-build", dag.CacheVolume("bookme-gobuild")).
 		WithEnvVariable("CGO_ENABLED", "0").
 		WithDirectory("/src", source, dagger.ContainerWithDirectoryOpts{
-			Include: []string{"go.mod", "go.sum", "core/**", "internal/**", "cmd/**", "test/**", "ci/*.go", "ci/go.mod", "service-config/**", "infra/**", ".github/**", "docs/**", "README.md", "dagger.json", "examples/bookme/api/Dockerfile"},
+			Include: []string{"go.mod", "go.sum", "core/**", "internal/**", "cmd/**", "test/**", "ci/*.go", "ci/go.mod", "service-config/**", "infra/**", ".github/**", "docs/**", "README.md", "dagger.json",
+				"bookme-deploy.yaml", "examples/cra-app/**", "examples/bookme/api/Dockerfile", "examples/bookme/frontend/package.json"},
 		}).
 		WithWorkdir("/src").
 		WithExec([]string{"go", "vet", "./..."}).

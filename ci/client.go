@@ -2,43 +2,64 @@ package main
 
 import (
 	"context"
+	"maps"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
+
+	"bookme-deploy/core/appconfig"
+	"bookme-deploy/core/deploy"
 
 	"dagger/bookme/internal/dagger"
 )
 
-const (
-	nodeImage = "node:22-bookworm-slim"
-	clientDir = "examples/bookme/frontend" // the reference app's client
-)
-
-// BuildClient builds the React SPA (npm ci, npm run build) with the API's URLs baked in: dist/.
+// BuildClient builds the SPA as bookme-deploy.yaml says (client.dir, image, install, build, output;
+// default: examples/bookme/frontend, npm ci && npm run build, dist/) with its build-time variables
+// (client.env) for the API's domain baked in.
 func (m *Bookme) BuildClient(
-	// The API's base URL, e.g. https://api.example.com.
-	apiUrl string,
-	// The WebSocket base URL, e.g. wss://api.example.com.
-	wsUrl string,
-) *dagger.Directory {
-	src := m.Source.Directory(clientDir)
-	return dag.Container().From(nodeImage).
+	ctx context.Context,
+	// The API's domain name (the frontend stack's api_domain_name), e.g. api.example.com: the
+	// {api_domain_name} of client.env (a variable naming another output is refused).
+	apiDomainName string,
+) (*dagger.Directory, error) {
+	app, err := m.appConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	env, err := app.ClientEnvWith(map[string]string{"api_domain_name": apiDomainName, appconfig.EnvPlaceholder: m.Env})
+	if err != nil {
+		return nil, err
+	}
+	return m.client(app.DeployConfig(deploy.Config{}), env), nil
+}
+
+// client runs the configured install (with only the package files, cached) and build, with env set.
+func (m *Bookme) client(cfg deploy.Config, env map[string]string) *dagger.Directory {
+	src := m.Source.Directory(cfg.Layout.ClientDir)
+	ctr := dag.Container().From(cfg.App.ClientImage).
 		WithMountedCache("/root/.npm", dag.CacheVolume("bookme-npm")).
-		WithWorkdir("/src").
-		WithFile("/src/package.json", src.File("package.json")).
-		WithFile("/src/package-lock.json", src.File("package-lock.json")).
-		WithExec([]string{"npm", "ci", "--no-audit", "--no-fund"}).
-		WithDirectory("/src", src).
-		WithEnvVariable("VITE_API_BASE_URL", apiUrl).
-		WithEnvVariable("VITE_WS_BASE_URL", wsUrl).
-		WithExec([]string{"npm", "run", "build"}).
-		Directory("/src/dist")
+		WithWorkdir("/src")
+	if len(cfg.App.ClientInstall) > 0 {
+		ctr = ctr.WithDirectory("/src", src, dagger.ContainerWithDirectoryOpts{
+			Include: []string{"package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", ".npmrc"}}).
+			WithExec(cfg.App.ClientInstall)
+	}
+	ctr = ctr.WithDirectory("/src", src)
+	for _, k := range slices.Sorted(maps.Keys(env)) { // a stable order keeps the build cached
+		ctr = ctr.WithEnvVariable(k, env[k])
+	}
+	return ctr.WithExec(cfg.App.ClientBuild).Directory(path.Join("/src", cfg.Layout.ClientOutput))
 }
 
 // clientBuilder builds the bundle and exports it where this process reads it (deploy.ClientBuilder).
-type clientBuilder struct{ m *Bookme }
+type clientBuilder struct {
+	m   *Bookme
+	cfg deploy.Config
+}
 
-func (c clientBuilder) Build(ctx context.Context, apiURL, wsURL string) (string, error) {
-	return exportDir(ctx, c.m.BuildClient(apiURL, wsURL), "bundle-")
+func (c clientBuilder) Build(ctx context.Context, env map[string]string) (string, error) {
+	return exportDir(ctx, c.m.client(c.cfg, env), "bundle-")
 }
 
 // exportDir exports into this module's scratch workdir (handed back with CurrentModule.workdir).

@@ -273,28 +273,21 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platform", err))
 				}
 			}
-			return (*Bookme).BuildApi(&parent, gitSha, sourceUrl, platform), nil
+			return (*Bookme).BuildApi(&parent, ctx, gitSha, sourceUrl, platform)
 		case "BuildClient":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			var apiUrl string
-			if inputArgs["apiUrl"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["apiUrl"]), &apiUrl)
+			var apiDomainName string
+			if inputArgs["apiDomainName"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["apiDomainName"]), &apiDomainName)
 				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg apiUrl", err))
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg apiDomainName", err))
 				}
 			}
-			var wsUrl string
-			if inputArgs["wsUrl"] != nil {
-				err = json.Unmarshal([]byte(inputArgs["wsUrl"]), &wsUrl)
-				if err != nil {
-					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg wsUrl", err))
-				}
-			}
-			return (*Bookme).BuildClient(&parent, apiUrl, wsUrl), nil
+			return (*Bookme).BuildClient(&parent, ctx, apiDomainName)
 		case "Check":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -413,7 +406,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg passwordMark", err))
 				}
 			}
-			return (*Bookme).DryRun(&parent, ctx, gitSha, repeat, releases, passwordMark)
+			var app string
+			if inputArgs["app"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["app"]), &app)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg app", err))
+				}
+			}
+			return (*Bookme).DryRun(&parent, ctx, gitSha, repeat, releases, passwordMark, app)
 		case "DryRunArtifacts":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)
@@ -448,7 +448,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg passwordMark", err))
 				}
 			}
-			return (*Bookme).DryRunArtifacts(&parent, ctx, gitSha, repeat, releases, passwordMark)
+			var app string
+			if inputArgs["app"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["app"]), &app)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg app", err))
+				}
+			}
+			return (*Bookme).DryRunArtifacts(&parent, ctx, gitSha, repeat, releases, passwordMark, app)
 		case "Exec":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)

@@ -42,8 +42,8 @@ func (m *Bookme) Deploy(
 	// Link to the CI run, recorded in the lock and the record.
 	// +optional
 	runUrl string,
-	// How long to wait for another deploy's lock.
-	// +default="10m"
+	// How long to wait for another deploy's lock; default: bookme-deploy.yaml's timeouts.lock (10m).
+	// +optional
 	lockTimeout string,
 	// A plan saved with `plan --format json`: deploy exactly that, and refuse (before changing
 	// anything) when any part drifted since.
@@ -55,9 +55,14 @@ func (m *Bookme) Deploy(
 	stages []string,
 ) (string, error) {
 	return redact.Do(ctx, func(ctx context.Context) (string, error) {
-		wait, err := time.ParseDuration(lockTimeout)
+		cfg, err := m.deployConfig(ctx, deploy.Config{Who: who, RunURL: runUrl, FullSHATag: fullShaTag, Stages: stages})
 		if err != nil {
-			return "", fmt.Errorf("--lock-timeout %q: %v", lockTimeout, err)
+			return "", err
+		}
+		if lockTimeout != "" {
+			if cfg.Timeouts.Lock, err = time.ParseDuration(lockTimeout); err != nil {
+				return "", fmt.Errorf("--lock-timeout %q: %v", lockTimeout, err)
+			}
 		}
 		var planned *planfile.File
 		if planFile != nil {
@@ -69,8 +74,7 @@ func (m *Bookme) Deploy(
 				return "", err
 			}
 		}
-		cfg := deploy.Config{Who: who, RunURL: runUrl, FullSHATag: fullShaTag, Stages: stages, Planned: planned,
-			Timeouts: deploy.Timeouts{Lock: wait}}
+		cfg.Planned = planned
 		mk, err := m.deployments(ctx, cfg, gitSha, allowDirty, engineImages{m: m, arm64: arm64, sourceURL: sourceUrl})
 		if err != nil {
 			return "", err
@@ -102,7 +106,11 @@ func (m *Bookme) Plan(
 		if err := deploy.CheckFormat(format); err != nil {
 			return "", err
 		}
-		mk, err := m.deployments(ctx, deploy.Config{Who: "plan", FullSHATag: fullShaTag}, gitSha, true, nil)
+		cfg, err := m.deployConfig(ctx, deploy.Config{Who: "plan", FullSHATag: fullShaTag})
+		if err != nil {
+			return "", err
+		}
+		mk, err := m.deployments(ctx, cfg, gitSha, true, nil)
 		if err != nil {
 			return "", err
 		}
@@ -111,7 +119,8 @@ func (m *Bookme) Plan(
 }
 
 // deployments checks the shared arguments, resolves the commit and the credentials once, and
-// returns a maker of deployments that share them (a pre-flight and the deploy itself).
+// returns a maker of deployments that share them (a pre-flight and the deploy itself). cfg carries
+// the app's settings (deployConfig), read before anything runs.
 func (m *Bookme) deployments(ctx context.Context, cfg deploy.Config, gitSha string, allowDirty bool, images deploy.Images) (deploy.Maker, error) {
 	if m.Env == "" {
 		return nil, fmt.Errorf("no environment: give --env (before the function name)")
@@ -129,14 +138,14 @@ func (m *Bookme) deployments(ctx context.Context, cfg deploy.Config, gitSha stri
 	}
 	cfg.Env, cfg.GitSHA = m.Env, sha
 	if e, ok := images.(engineImages); ok {
-		e.gitSHA = sha
+		e.gitSHA, e.cfg = sha, cfg
 		images = e
 	}
 	return func() (*deploy.Deployment, error) {
 		c := cfg
 		c.RunID = deploy.NewRunID()
 		return deploy.New(c, deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: m.tofu(a, c), Images: images,
-			Client: clientBuilder{m: m}, Source: sourceFiles{dir: m.Source}, Out: progress(ctx)})
+			Client: clientBuilder{m: m, cfg: c}, Source: sourceFiles{dir: m.Source}, Out: progress(ctx)})
 	}, nil
 }
 

@@ -45,8 +45,12 @@ func (m *Bookme) DryRun(
 	// A prefix moto puts on every password it generates (the Redis user's), for a leak scan.
 	// +optional
 	passwordMark string,
+	// A directory of the repository laid over its root for the rehearsal (its own bookme-deploy.yaml,
+	// API, client, service-config), e.g. examples/cra-app; only with --releases=1.
+	// +optional
+	app string,
 ) (string, error) {
-	r, err := m.rehearse(ctx, gitSha, repeat, releases, passwordMark, false)
+	r, err := m.rehearse(ctx, gitSha, repeat, releases, passwordMark, false, app)
 	if err != nil {
 		return "", err
 	}
@@ -71,8 +75,12 @@ func (m *Bookme) DryRunArtifacts(
 	// A prefix moto puts on every password it generates (the Redis user's), for a leak scan.
 	// +optional
 	passwordMark string,
+	// A directory of the repository laid over its root for the rehearsal (its own bookme-deploy.yaml,
+	// API, client, service-config), e.g. examples/cra-app; only with --releases=1.
+	// +optional
+	app string,
 ) (*dagger.Directory, error) {
-	r, err := m.rehearse(ctx, gitSha, repeat, releases, passwordMark, true)
+	r, err := m.rehearse(ctx, gitSha, repeat, releases, passwordMark, true, app)
 	if err != nil {
 		return nil, err
 	}
@@ -89,8 +97,17 @@ type dryRunResult struct {
 }
 
 // rehearse runs the rehearsal; with collect, the artifacts are gathered while the account still runs.
-func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, releases int, passwordMark string, collect bool) (*dryRunResult, error) {
+// The app's config is read (and a bad one refused) before the emulated account starts.
+func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, releases int, passwordMark string, collect bool, app string) (*dryRunResult, error) {
+	m, err := m.laid(app, releases)
+	if err != nil {
+		return nil, err
+	}
 	e, err := m.standIn(ctx, &gitSha)
+	if err != nil {
+		return nil, err
+	}
+	base, err := e.deployConfig(ctx, deploy.Config{Env: e.Env, Who: "dry-run", StateBucket: e.StateBucket})
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +129,6 @@ func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, relea
 		return nil, err
 	}
 	progress := &strings.Builder{} // core/deploy serialises its writes
-	base := deploy.Config{Env: e.Env, Who: "dry-run", StateBucket: e.StateBucket}
 	mk := func(step rehearsal.Step) (*deploy.Deployment, error) {
 		f, err := e.edited(ctx, step)
 		if err != nil {
@@ -123,17 +139,14 @@ func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, relea
 		t := f.tofu(a, cfg)
 		t.extra = files
 		im := *images
-		im.m, im.gitSHA = f, step.GitSHA
-		ports := deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: t, Images: &im, Client: clientBuilder{m: f},
+		im.m, im.gitSHA, im.cfg = f, step.GitSHA, cfg
+		ports := deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: t, Images: &im, Client: clientBuilder{m: f, cfg: cfg},
 			Source: sourceFiles{dir: f.Source}, Out: io.MultiWriter(os.Stderr, progress)}
 		step.Adapt(&cfg, &ports)
 		return deploy.New(cfg, ports)
 	}
-	steps := rehearsal.Steps(e.Env, gitSha, rehearsal.Paths{APIDir: deploy.DefaultLayout.APIDir, ClientDir: clientDir,
-		ServiceConfigDir: deploy.DefaultLayout.ServiceConfigDir})
-	if releases != 1 && releases != len(steps) {
-		return nil, fmt.Errorf("dry-run: --releases %d: rehearse 1 release (A) or 3 (A, B, C)", releases)
-	}
+	steps := rehearsal.Steps(e.Env, gitSha, rehearsal.Paths{APIDir: base.Layout.APIDir, ClientDir: base.Layout.ClientDir,
+		ServiceConfigDir: base.Layout.ServiceConfigDir})
 	report, first, err := rehearsal.Rehearsal{New: mk, Steps: steps[:releases], AWS: a.cfg, S3: a.s3, Repeat: repeat,
 		Out: io.MultiWriter(os.Stderr, progress)}.Run(ctx)
 	head := fmt.Sprintf("# bookme dry-run (%s, commit %s, emulated account)\n\n", e.Env, deploy.Short(gitSha))
@@ -146,6 +159,23 @@ func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, relea
 		r.dir, err = r.artifacts(ctx)
 	}
 	return r, err
+}
+
+// laid is the module with app (a directory of the repository: its own bookme-deploy.yaml, API,
+// client, service-config) laid over the source's root. Releases B and C edit the reference app's
+// files, so another app rehearses release A alone.
+func (m *Bookme) laid(app string, releases int) (*Bookme, error) {
+	switch {
+	case releases != 1 && releases != 3:
+		return nil, fmt.Errorf("dry-run: --releases %d: rehearse 1 release (A) or 3 (A, B, C)", releases)
+	case app == "":
+		return m, nil
+	case releases != 1:
+		return nil, fmt.Errorf("dry-run: --app %s rehearses one release: give --releases=1 (releases B and C edit the reference app's files)", app)
+	}
+	f := *m
+	f.Source = m.Source.WithDirectory(".", m.Source.Directory(app))
+	return &f, nil
 }
 
 // edited is the module with a rehearsal step's changes made to its source.

@@ -15,8 +15,10 @@ import (
 
 const goImage = "golang:1.26-bookworm"
 
-// BuildApi builds the API's production image (the Dockerfile's `production` stage) with its OCI labels.
+// BuildApi builds the API's image as bookme-deploy.yaml says (api.dir, api.dockerfile, api.target,
+// api.build_args; default: examples/bookme/api's `production` stage) with its OCI labels.
 func (m *Bookme) BuildApi(
+	ctx context.Context,
 	// Commit, for the org.opencontainers.image.revision label.
 	// +optional
 	gitSha string,
@@ -26,9 +28,23 @@ func (m *Bookme) BuildApi(
 	// Target platform, e.g. linux/arm64; default: the engine's.
 	// +optional
 	platform dagger.Platform,
-) *dagger.Container {
-	ctr := m.Source.Directory(deploy.DefaultLayout.APIDir).DockerBuild(dagger.DirectoryDockerBuildOpts{
-		Target: registry.ProductionStage, Platform: platform})
+) (*dagger.Container, error) {
+	cfg, err := m.deployConfig(ctx, deploy.Config{})
+	if err != nil {
+		return nil, err
+	}
+	return m.apiBuild(cfg, gitSha, sourceUrl, platform), nil
+}
+
+// apiBuild is the image of cfg.APIBuild (the core decides dir, Dockerfile, stage, build args).
+func (m *Bookme) apiBuild(cfg deploy.Config, gitSha, sourceUrl string, platform dagger.Platform) *dagger.Container {
+	b := cfg.APIBuild()
+	var args []dagger.BuildArg
+	for _, a := range b.Args {
+		args = append(args, dagger.BuildArg{Name: a.Name, Value: a.Value})
+	}
+	ctr := m.Source.Directory(b.Dir).DockerBuild(dagger.DirectoryDockerBuildOpts{
+		Dockerfile: b.Dockerfile, Target: b.Target, BuildArgs: args, Platform: platform})
 	if gitSha != "" {
 		ctr = ctr.WithLabel("org.opencontainers.image.revision", gitSha).WithEnvVariable(smoke.ReleaseEnv, gitSha)
 	}
@@ -39,9 +55,9 @@ func (m *Bookme) BuildApi(
 }
 
 // apiImage is the production image with its creation time and the DB bootstrap command.
-func (m *Bookme) apiImage(gitSHA, sourceURL string, platform dagger.Platform) *dagger.Container {
+func (m *Bookme) apiImage(cfg deploy.Config, gitSHA, sourceURL string, platform dagger.Platform) *dagger.Container {
 	created := time.Now().UTC().Format(time.RFC3339)
-	ctr := m.BuildApi(gitSHA, sourceURL, platform).
+	ctr := m.apiBuild(cfg, gitSHA, sourceURL, platform).
 		WithFile(deploy.DBBootstrapPath, m.dbBootstrapBinary(platform)).
 		WithLabel("org.opencontainers.image.created", created).
 		WithAnnotation("org.opencontainers.image.created", created)
@@ -72,7 +88,9 @@ func (m *Bookme) dbBootstrapBinary(platform dagger.Platform) *dagger.File {
 
 // engineImages builds and pushes with the engine (deploy.Images); the password is a Dagger secret.
 type engineImages struct {
-	m         *Bookme
+	m *Bookme
+	// cfg says how the image is built (deploy.Config.APIBuild).
+	cfg       deploy.Config
 	gitSHA    string
 	sourceURL string
 	// arm64 adds a linux/arm64 variant (Graviton Fargate): the push is then one multi-arch index.
@@ -85,10 +103,10 @@ type engineImages struct {
 
 func (e engineImages) Push(ctx context.Context, plan *registry.PublishPlan, creds *registry.Credentials) (string, error) {
 	password := dag.SetSecret("registry-password-"+deploy.NewRunID(), creds.Password)
-	amd := e.m.apiImage(e.gitSHA, e.sourceURL, "linux/amd64")
+	amd := e.m.apiImage(e.cfg, e.gitSHA, e.sourceURL, "linux/amd64")
 	opts := dagger.ContainerPublishOpts{RegistryService: e.registry}
 	if e.arm64 {
-		opts.PlatformVariants = []*dagger.Container{e.m.apiImage(e.gitSHA, e.sourceURL, "linux/arm64")}
+		opts.PlatformVariants = []*dagger.Container{e.m.apiImage(e.cfg, e.gitSHA, e.sourceURL, "linux/arm64")}
 	}
 	host, target := creds.Registry, plan.TagRef
 	if e.pushHost != "" {

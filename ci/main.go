@@ -4,6 +4,11 @@
 package main
 
 import (
+	"context"
+
+	"bookme-deploy/core/appconfig"
+	"bookme-deploy/core/deploy"
+
 	"dagger/bookme/internal/dagger"
 )
 
@@ -89,4 +94,31 @@ func (m *Bookme) WithProviderMirror(
 	c := *m
 	c.ProviderMirror = dir
 	return &c
+}
+
+// appConfig is the source's bookme-deploy.yaml for the environment (core/appconfig; no file: the
+// reference app's settings). A bad file is refused here, before anything runs.
+func (m *Bookme) appConfig(ctx context.Context) (*appconfig.Config, error) {
+	var data []byte
+	ok, err := m.Source.Exists(ctx, appconfig.FileName)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		s, err := m.Source.File(appconfig.FileName).Contents(ctx)
+		if err != nil {
+			return nil, err
+		}
+		data = []byte(s)
+	}
+	return appconfig.Load(appconfig.FileName, data, m.Env)
+}
+
+// deployConfig is base with the app's settings (appConfig) filled in: layout, App, timeouts, keep.
+func (m *Bookme) deployConfig(ctx context.Context, base deploy.Config) (deploy.Config, error) {
+	app, err := m.appConfig(ctx)
+	if err != nil {
+		return deploy.Config{}, err
+	}
+	return app.DeployConfig(base), nil
 }

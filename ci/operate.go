@@ -40,6 +40,10 @@ func (m *Bookme) PublishApi(
 	dryRun bool,
 ) (string, error) {
 	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+		cfg, err := m.deployConfig(ctx, deploy.Config{})
+		if err != nil {
+			return "", err
+		}
 		sha, err := m.commit(ctx, gitSha, allowDirty)
 		if err != nil {
 			return "", err
@@ -48,9 +52,9 @@ func (m *Bookme) PublishApi(
 		if err != nil {
 			return "", err
 		}
-		pub := deploy.Publish{AWS: a.cfg, Source: sourceFiles{dir: m.Source}, APIDir: deploy.DefaultLayout.APIDir,
+		pub := deploy.Publish{AWS: a.cfg, Source: sourceFiles{dir: m.Source}, Layout: cfg.Layout,
 			Repository: repository, GitSHA: sha, FullSHATag: fullShaTag,
-			Images: engineImages{m: m, gitSHA: sha, sourceURL: sourceUrl, arm64: arm64}}
+			Images: engineImages{m: m, cfg: cfg, gitSHA: sha, sourceURL: sourceUrl, arm64: arm64}}
 		plan, err := pub.Plan(ctx)
 		if err != nil {
 			return "", err
@@ -83,7 +87,7 @@ func (m *Bookme) Roll(
 	// Run only the migration task; roll nothing.
 	// +optional
 	migrateOnly bool,
-	// Migration command override; default: migrate --noinput, then collectstatic --noinput.
+	// Migration command override; default: bookme-deploy.yaml's commands.migrate and collectstatic.
 	// +optional
 	command []string,
 	// Print the plan; take no lock, register and roll nothing.
@@ -91,12 +95,16 @@ func (m *Bookme) Roll(
 	dryRun bool,
 ) (string, error) {
 	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+		cfg, err := m.deployConfig(ctx, deploy.Config{})
+		if err != nil {
+			return "", err
+		}
 		p, s, err := m.site(ctx)
 		if err != nil {
 			return "", err
 		}
 		return deploy.RollImage(ctx, p, s, deploy.RollOptions{Image: image, GitSHA: gitSha, Who: who, SkipMigration: skipMigration,
-			MigrateOnly: migrateOnly, Command: command}, dryRun)
+			MigrateOnly: migrateOnly, Command: command, Timeouts: cfg.Timeouts, App: cfg.App}, dryRun)
 	})
 }
 
@@ -118,11 +126,15 @@ func (m *Bookme) Rollback(
 	dryRun bool,
 ) (string, error) {
 	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+		cfg, err := m.deployConfig(ctx, deploy.Config{})
+		if err != nil {
+			return "", err
+		}
 		p, s, err := m.site(ctx)
 		if err != nil {
 			return "", err
 		}
-		return deploy.RollbackRelease(ctx, p, s, to, deploy.RollbackOptions{Who: deploy.Who(who)}, dryRun)
+		return deploy.RollbackRelease(ctx, p, s, to, deploy.RollbackOptions{Who: deploy.Who(who), Timeouts: cfg.Timeouts}, dryRun)
 	})
 }
 

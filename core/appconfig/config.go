@@ -109,6 +109,10 @@ type SmokeAPI struct {
 	Status int `yaml:"status"`
 	// BodyContains, when set, must occur in the answer's body.
 	BodyContains string `yaml:"body_contains"`
+	// Release: the answers must name the new release in X-Bookme-Release (the image's
+	// BOOKME_RELEASE, core/smoke.ReleaseHeader), three in a row. false: an app that does not echo
+	// it; any answer with Status (and BodyContains) will do. nil: not written (default true).
+	Release *bool `yaml:"release"`
 }
 
 // SmokeSPA checks the SPA through CloudFront.

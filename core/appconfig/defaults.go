@@ -17,9 +17,12 @@ const (
 	// DefaultClientOutput is Vite's output directory.
 	DefaultClientOutput = "dist"
 	// SmokeEntryModule and SmokeEntryScript are the values of smoke.spa.entry.
-	SmokeEntryModule = "module"
-	SmokeEntryScript = "script"
+	SmokeEntryModule = smoke.EntryModule
+	SmokeEntryScript = smoke.EntryScript
 )
+
+// checkRelease is the default of smoke.api.release (Default's pointer; never written through).
+var checkRelease = true
 
 // Default is every setting of a repository without bookme-deploy.yaml: the reference app
 // (examples/bookme) and the core's own defaults, exactly what the pipeline does without a file.
@@ -49,7 +52,7 @@ func Default() Settings {
 			Collectstatic: Shell("python manage.py collectstatic --noinput"),
 		},
 		Smoke: Smoke{
-			API: SmokeAPI{Path: smoke.PingPath, Status: 200},
+			API: SmokeAPI{Path: smoke.PingPath, Status: 200, Release: &checkRelease},
 			SPA: SmokeSPA{Path: "/", Entry: SmokeEntryModule},
 		},
 		Releases: Releases{Keep: release.DefaultKeepReleases},

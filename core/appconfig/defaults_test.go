@@ -157,3 +157,39 @@ func TestClientPlaceholdersAreTheFrontendOutputs(t *testing.T) {
 		t.Fatal("an unknown placeholder was expanded")
 	}
 }
+
+// smoke.api.release: the release check is on unless the file (or an environment) turns it off.
+func TestSmokeReleaseSwitch(t *testing.T) {
+	for _, c := range []struct {
+		yaml, env  string
+		anyRelease bool
+	}{
+		{"", "staging", false},
+		{"smoke: {api: {release: true}}", "staging", false},
+		{"smoke: {api: {release: false, path: /api/health/}}", "staging", true},
+		{"smoke: {api: {release: false}}\nenvironments: {production: {smoke: {api: {release: true}}}}", "production", false},
+		{"smoke: {api: {release: false}}\nenvironments: {production: {smoke: {api: {release: true}}}}", "staging", true},
+		{"environments: {staging: {smoke: {api: {release: false}}}}", "staging", true},
+		{"environments: {staging: {smoke: {api: {release: false}}}}", "production", false},
+	} {
+		cfg, err := Load(FileName, []byte(c.yaml), c.env)
+		if err != nil {
+			t.Fatalf("%q: %v", c.yaml, err)
+		}
+		s := cfg.DeployConfig(deploy.Config{}).App.Smoke
+		if s.AnyRelease != c.anyRelease {
+			t.Errorf("%q in %s: AnyRelease %v, want %v", c.yaml, c.env, s.AnyRelease, c.anyRelease)
+		}
+		if s.APIPath == "" || s.APIStatus != 200 {
+			t.Errorf("%q: the other smoke settings lost their defaults: %+v", c.yaml, s)
+		}
+	}
+	// Default()'s own value is not shared with a resolved file's: turning it off in one file leaves
+	// the defaults on.
+	if _, err := Load(FileName, []byte("smoke: {api: {release: false}}"), "staging"); err != nil {
+		t.Fatal(err)
+	}
+	if r := Default().Smoke.API.Release; r == nil || !*r {
+		t.Fatalf("Default()'s smoke.api.release is %v after a file turned it off", r)
+	}
+}

@@ -30,7 +30,8 @@ func (c *Config) DeployConfig(base deploy.Config) deploy.Config {
 		WorkerContainer: c.Containers.Worker,
 		Smoke: deploy.SmokeChecks{
 			APIPath: c.Smoke.API.Path, APIStatus: c.Smoke.API.Status, APIBodyContains: c.Smoke.API.BodyContains,
-			SPAPath: c.Smoke.SPA.Path, SPAEntry: c.Smoke.SPA.Entry,
+			AnyRelease: c.Smoke.API.Release != nil && !*c.Smoke.API.Release,
+			SPAPath:    c.Smoke.SPA.Path, SPAEntry: c.Smoke.SPA.Entry,
 		},
 	}
 	if !c.Client.Install.None {

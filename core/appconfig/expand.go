@@ -124,7 +124,12 @@ func isName(s string, upper bool) bool {
 // ClientEnv expands the client's build-time variables for one environment from the frontend
 // stack's outputs.
 func (c *Config) ClientEnv(f *stack.Frontend) (map[string]string, error) {
-	values := FrontendValues(f, c.Env)
+	return c.ClientEnvWith(FrontendValues(f, c.Env))
+}
+
+// ClientEnvWith expands the client's build-time variables with these placeholder values; a build
+// outside a deploy (build-client) knows only some of them, and a variable naming another is an error.
+func (c *Config) ClientEnvWith(values map[string]string) (map[string]string, error) {
 	out := make(map[string]string, len(c.Client.Env))
 	for k, tmpl := range c.Client.Env {
 		v, err := Expand(tmpl, values)

@@ -141,6 +141,21 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, field string) {
 			return
 		}
 		v.SetString(n.Value)
+	case reflect.Pointer:
+		e := reflect.New(v.Type().Elem())
+		d.decode(n, e.Elem(), field)
+		v.Set(e)
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+			d.problem(n, field, "must be true or false, got %s", kindName(n))
+			return
+		}
+		b, err := strconv.ParseBool(strings.ToLower(n.Value))
+		if err != nil {
+			d.problem(n, field, "must be true or false, got %q", n.Value)
+			return
+		}
+		v.SetBool(b)
 	case reflect.Int:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
 			d.problem(n, field, "must be a whole number, got %s", kindName(n))

@@ -50,6 +50,8 @@ func TestEveryFieldRefusesABadValueNamingFileLineAndField(t *testing.T) {
 		{"smoke.api.status", "smoke:\n  api: {status: 204}", "smoke:\n  api: {status: 42}", "smoke.api.status", "HTTP status code"},
 		{"smoke.api.status type", "smoke:\n  api: {status: 200}", "smoke:\n  api: {status: ok}", "smoke.api.status", "whole number"},
 		{"smoke.api.body_contains", "smoke:\n  api: {body_contains: ok}", "smoke:\n  api: {body_contains: {a: b}}", "smoke.api.body_contains", "must be a string"},
+		{"smoke.api.release", "smoke:\n  api: {release: false}", "smoke:\n  api: {release: 'no'}", "smoke.api.release", "must be true or false"},
+		{"smoke.api.release type", "smoke:\n  api: {release: true}", "smoke:\n  api: {release: [x]}", "smoke.api.release", "must be true or false"},
 		{"smoke.spa.path", "smoke:\n  spa: {path: /index.html}", "smoke:\n  spa: {path: 'https://x/'}", "smoke.spa.path", "starting with /"},
 		{"smoke.spa.entry", "smoke:\n  spa: {entry: script}", "smoke:\n  spa: {entry: modules}", "smoke.spa.entry", "must be module"},
 		{"releases.keep", "releases:\n  keep: 5", "releases:\n  keep: 0", "releases.keep", "between 1 and 100"},

@@ -3,6 +3,8 @@ package deploy
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"bookme-deploy/core/planfile"
+	"bookme-deploy/core/registry"
 	"bookme-deploy/core/release"
 	"bookme-deploy/core/rollout"
 	"bookme-deploy/core/smoke"
@@ -71,7 +74,40 @@ type Layout struct {
 }
 
 // DefaultLayout is the reference app's layout.
-var DefaultLayout = Layout{APIDir: "examples/bookme/api", ServiceConfigDir: "service-config/api"}
+var DefaultLayout = Layout{APIDir: "examples/bookme/api", ServiceConfigDir: "service-config/api",
+	Dockerfile: "Dockerfile", Target: registry.ProductionStage, ClientDir: "examples/bookme/frontend", ClientOutput: "dist"}
+
+// WithDefaults fills each empty field from DefaultLayout.
+func (l Layout) WithDefaults() Layout {
+	d := DefaultLayout
+	for _, f := range []struct{ v, def *string }{{&l.APIDir, &d.APIDir}, {&l.ServiceConfigDir, &d.ServiceConfigDir},
+		{&l.Dockerfile, &d.Dockerfile}, {&l.Target, &d.Target}, {&l.ClientDir, &d.ClientDir}, {&l.ClientOutput, &d.ClientOutput}} {
+		if *f.v == "" {
+			*f.v = *f.def
+		}
+	}
+	return l
+}
+
+// APIBuild is how the API image is built: the build context, the Dockerfile's path in it, the
+// stage, and the build args sorted by name (a stable order keeps the build cached).
+type APIBuild struct {
+	Dir, Dockerfile, Target string
+	Args                    []BuildArg
+}
+
+// BuildArg is one --build-arg.
+type BuildArg struct{ Name, Value string }
+
+// APIBuild is the API image's build of this configuration (Layout's defaults filled in).
+func (c Config) APIBuild() APIBuild {
+	l := c.Layout.WithDefaults()
+	b := APIBuild{Dir: l.APIDir, Dockerfile: l.Dockerfile, Target: l.Target}
+	for _, k := range slices.Sorted(maps.Keys(c.App.APIBuildArgs)) {
+		b.Args = append(b.Args, BuildArg{Name: k, Value: c.App.APIBuildArgs[k]})
+	}
+	return b
+}
 
 // App is what bookme-deploy.yaml says beyond the Layout (core/appconfig.Config.Deploy). Zero
 // values keep today's behaviour.
@@ -105,6 +141,9 @@ type SmokeChecks struct {
 	APIPath         string
 	APIStatus       int
 	APIBodyContains string
+	// AnyRelease: the API does not name the release that answers (bookme-deploy.yaml's
+	// smoke.api.release: false), so the check does not demand core/smoke.ReleaseHeader.
+	AnyRelease bool
 	// SPAPath is fetched from the client's URL (default "/"); SPAEntry says how its HTML names the
 	// entry script: "module" (<script type="module">, the default) or "script" (any <script src>).
 	SPAPath, SPAEntry string

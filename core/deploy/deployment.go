@@ -68,9 +68,7 @@ func New(cfg Config, ports Ports) (*Deployment, error) {
 	if cfg.RunID == "" {
 		cfg.RunID = NewRunID()
 	}
-	if cfg.Layout == (Layout{}) {
-		cfg.Layout = DefaultLayout
-	}
+	cfg.Layout = cfg.Layout.WithDefaults()
 	cfg.Who = Who(cfg.Who)
 	out := ports.Out
 	if out == nil {

@@ -33,6 +33,7 @@ import (
 	"bookme-deploy/core/emulator"
 	"bookme-deploy/core/emulator/rehearsal"
 	"bookme-deploy/core/registry"
+	"bookme-deploy/core/rollout"
 	"bookme-deploy/core/stack"
 	"bookme-deploy/internal/testenv"
 )
@@ -308,16 +309,21 @@ type fakeClient struct {
 	// seed picks the generated bundle (0: 42); another seed is another release of the SPA.
 	seed int64
 
+	// classic writes CRA's entry (<script defer src>) instead of Vite's module script.
+	classic bool
+
 	mu     sync.Mutex
 	builds int
 	apiURL string
+	env    map[string]string
 }
 
-func (f *fakeClient) Build(_ context.Context, apiURL, wsURL string) (string, error) {
+func (f *fakeClient) Build(_ context.Context, env map[string]string) (string, error) {
 	f.mu.Lock()
 	f.builds++
 	n := f.builds
-	f.apiURL = apiURL
+	f.apiURL = env["VITE_API_BASE_URL"]
+	f.env = env
 	f.mu.Unlock()
 	if f.err != nil {
 		return "", f.err
@@ -345,7 +351,19 @@ func (f *fakeClient) Build(_ context.Context, apiURL, wsURL string) (string, err
 	if entry == "" {
 		return "", errors.New("fake client: the generated bundle has no JS chunk")
 	}
-	html = []byte(strings.Replace(string(html), "</head>", `<script type="module" crossorigin src="/`+entry+`"></script></head>`, 1))
+	tag := `<script type="module" crossorigin src="/` + entry + `"></script>`
+	if f.classic {
+		// CRA's shape: a classic deferred entry, asset-manifest.json, and a static file whose name
+		// carries no hash (the app's static/*/* rule, not the defaults, makes it immutable)
+		tag = `<script defer="defer" src="/` + entry + `"></script>`
+		for rel, body := range map[string]string{"asset-manifest.json": `{"files": {"main.js": "/` + entry + `"}}` + "\n",
+			"static/media/logo.svg": `<svg xmlns="http://www.w3.org/2000/svg"/>` + "\n"} {
+			if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(rel)), []byte(body), 0o644); err != nil {
+				return "", err
+			}
+		}
+	}
+	html = []byte(strings.Replace(string(html), "</head>", tag+"</head>", 1))
 	return dir, os.WriteFile(index, html, 0o644)
 }
 
@@ -397,6 +415,8 @@ type rig struct {
 	source repoSource
 	// smoke, when set, replaces the rehearsal's bucket smoke check.
 	smoke deploy.Smoke
+	// rolloutOptions are added to the emulator's (a recorder of the ECS calls).
+	rolloutOptions []rollout.Option
 }
 
 func newRig(t *testing.T) *rig {
@@ -412,6 +432,7 @@ func (r *rig) deployment(t *testing.T, change func(*deploy.Config)) *deploy.Depl
 	cfg := deploy.Config{Env: env, GitSHA: commit, Who: "it-test", StateBucket: stateB}
 	ports := deploy.Ports{AWS: r.cfg, S3: r.s3, Tofu: r.tofu, Images: r.images, Client: r.client, Source: r.source, Out: testWriter{t}}
 	rehearsal.Adapt(&cfg, &ports)
+	ports.RolloutOptions = append(ports.RolloutOptions, r.rolloutOptions...)
 	if r.smoke != nil {
 		ports.Smoke = r.smoke
 	}

@@ -17,10 +17,11 @@ import (
 // Publish is the image decision and its execution, shared by deploy and publish-api: reuse the
 // commit's image when ECR has its tag, else build and push it (Images) and return it by digest.
 type Publish struct {
-	AWS        aws.Config
-	Images     Images
-	Source     Source
-	APIDir     string
+	AWS    aws.Config
+	Images Images
+	Source Source
+	// Layout says where the Dockerfile is and which stage is built (empty fields: DefaultLayout's).
+	Layout     Layout
 	Repository string
 	GitSHA     string
 	FullSHATag bool
@@ -31,12 +32,14 @@ func (p Publish) Plan(ctx context.Context) (*registry.PublishPlan, error) {
 	if p.Source == nil {
 		return nil, fmt.Errorf("image: no source to read the Dockerfile from")
 	}
-	dockerfile, err := p.Source.ReadFile(ctx, path.Join(p.APIDir, "Dockerfile"))
+	l := p.Layout.WithDefaults()
+	name := path.Join(l.APIDir, l.Dockerfile)
+	dockerfile, err := p.Source.ReadFile(ctx, name)
 	if err != nil {
-		return nil, fmt.Errorf("image: the API source has no Dockerfile: %w", err)
+		return nil, fmt.Errorf("image: the API source has no Dockerfile %s: %w", name, err)
 	}
 	return registry.PlanPublish(ctx, ecr.NewFromConfig(p.AWS), registry.PublishInput{
-		Repository: p.Repository, GitSHA: p.GitSHA, LongTag: p.FullSHATag, Dockerfile: dockerfile})
+		Repository: p.Repository, GitSHA: p.GitSHA, LongTag: p.FullSHATag, Dockerfile: dockerfile, Target: l.Target})
 }
 
 // Apply pushes what plan says (nothing when it reuses) and returns the image by digest and whether
@@ -64,7 +67,7 @@ func (p Publish) Apply(ctx context.Context, plan *registry.PublishPlan) (ref str
 }
 
 func (d *Deployment) publisher() Publish {
-	return Publish{AWS: d.ports.AWS, Images: d.ports.Images, Source: d.ports.Source, APIDir: d.cfg.Layout.APIDir,
+	return Publish{AWS: d.ports.AWS, Images: d.ports.Images, Source: d.ports.Source, Layout: d.cfg.Layout,
 		Repository: d.base.ECRRepositoryName, GitSHA: d.cfg.GitSHA, FullSHATag: d.cfg.FullSHATag}
 }
 

@@ -25,9 +25,28 @@ type RollOptions struct {
 	Who, RunURL string
 	// SkipMigration rolls without the migration task; MigrateOnly runs only it (no service moves).
 	SkipMigration, MigrateOnly bool
-	// Command overrides the migration's command.
+	// Command overrides the migration's command (default: App's).
 	Command  []string
 	Timeouts Timeouts
+	// App is bookme-deploy.yaml's (core/appconfig): its migration command when Command is not
+	// given (none: no migration), its API container name checked against the stack's.
+	App App
+}
+
+// migration is the roll's migration: --command, else the config's; skipped by --skip-migration or
+// by a config that runs none (then --migrate-only has nothing to run).
+func (o RollOptions) migration(family string) (rollout.Migration, error) {
+	m := rollout.Migration{Family: family, Skip: o.SkipMigration, Command: o.Command}
+	if len(o.Command) == 0 {
+		m.Command = append([]string(nil), o.App.MigrationCommand...)
+		if o.App.SkipMigration {
+			if o.MigrateOnly {
+				return m, errors.New("roll: --migrate-only, but bookme-deploy.yaml runs no migration (commands.migrate and collectstatic: none); give --command")
+			}
+			m.Skip = true
+		}
+	}
+	return m, nil
 }
 
 // RollImage is the operator `roll` verb: under the deploy lock it renders the API, worker and
@@ -49,6 +68,13 @@ func RollImage(ctx context.Context, p Ports, s Site, o RollOptions, dryRun bool)
 	if len(s.Templates) == 0 {
 		return "", errors.New("roll: the backend stack has no task_definition_templates output: apply infra/stacks/backend first")
 	}
+	if o.App.APIContainer != "" && s.APIContainer != "" && o.App.APIContainer != s.APIContainer {
+		return "", fmt.Errorf("roll: bookme-deploy.yaml's containers.api is %q, the backend stack's api_container_name output %q", o.App.APIContainer, s.APIContainer)
+	}
+	migration, err := o.migration(s.MigrateFamily)
+	if err != nil {
+		return "", err
+	}
 	out := p.Out
 	if out == nil {
 		out = io.Discard
@@ -61,7 +87,7 @@ func RollImage(ctx context.Context, p Ports, s Site, o RollOptions, dryRun bool)
 		}
 		in := rollout.Input{Cluster: s.Cluster, API: s.APIService, Workers: []string{s.WorkerService}, Container: s.APIContainer,
 			Image: o.Image, GitSHA: o.GitSHA, Templates: s.Templates, EnvironmentFiles: files,
-			Migration: rollout.Migration{Family: s.MigrateFamily, Skip: o.SkipMigration, Command: o.Command},
+			Migration: migration,
 			Settings:  o.Timeouts.withDefaults().Rollout}
 		if o.MigrateOnly {
 			in.Workers = nil

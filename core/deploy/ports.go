@@ -34,10 +34,11 @@ type Images interface {
 	Push(ctx context.Context, plan *registry.PublishPlan, creds *registry.Credentials) (digest string, err error)
 }
 
-// ClientBuilder builds the SPA bundle with the API's public URLs baked in.
+// ClientBuilder builds the SPA bundle with its build-time variables (ClientEnv: the API's public
+// URLs, from the frontend stack's outputs) baked in.
 type ClientBuilder interface {
 	// Build returns a local directory holding the built bundle (index.html at its root).
-	Build(ctx context.Context, apiURL, wsURL string) (dir string, err error)
+	Build(ctx context.Context, env map[string]string) (dir string, err error)
 }
 
 // Source reads the repository's files (the deploy inputs under service-config/, the Dockerfile).

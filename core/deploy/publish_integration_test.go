@@ -70,7 +70,7 @@ func TestMultiArchPublishIsOneIndexReusedByDigest(t *testing.T) {
 		t.Fatal(err)
 	}
 	images := &indexImages{reg: testenv.StartRegistry(t), ecr: ecrc}
-	pub := deploy.Publish{AWS: cfg, Images: images, Source: repoSource{root: repoRoot(t)}, APIDir: deploy.DefaultLayout.APIDir,
+	pub := deploy.Publish{AWS: cfg, Images: images, Source: repoSource{root: repoRoot(t)}, Layout: deploy.DefaultLayout,
 		Repository: "bookme-multi-arch", GitSHA: "0123456789abcdef0123456789abcdef01234567"}
 	plan, err := pub.Plan(ctx)
 	if err != nil {

@@ -13,7 +13,8 @@ import (
 	"bookme-deploy/core/release"
 )
 
-// stageSPA plans the release of the bundle to the client bucket and stages it: only the new
+// stageSPA plans the release of the bundle to the client bucket — with the app's header rules
+// (App.Headers) and keeping KeepReleases previous releases — and stages it: only the new
 // hashed assets (and kept copies of the served release's entry files) are written, so what is
 // served does not change; it runs beside the backend. Plan mode: the whole release plan (stage and
 // cut-over lists, deletes) and the invalidation paths.
@@ -21,6 +22,7 @@ func (d *Deployment) stageSPA(ctx context.Context) (string, error) {
 	plan, err := release.PlanRelease(ctx, release.Input{
 		Client: d.ports.S3, Bucket: d.frontend.ClientBucket, Dir: d.bundle,
 		ReleaseID: d.cfg.GitSHA + "-" + d.cfg.RunID, Progress: d.progress(ctx),
+		Rules: d.cfg.App.Headers, KeepReleases: d.cfg.keepReleases(),
 	})
 	if err != nil {
 		return "", err

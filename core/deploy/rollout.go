@@ -19,6 +19,9 @@ func (d *Deployment) rolloutStage(ctx context.Context) (string, error) {
 		return "after the image is pushed", nil
 	}
 	b := d.backend
+	if err := CheckContainers(d.cfg.App, b.APIContainerName, b.WorkerContainerName); err != nil {
+		return "", err
+	}
 	if b.WorkerContainerName != b.APIContainerName {
 		return "", fmt.Errorf("rollout: the API and worker task definitions name their container differently (%s, %s): the pipeline replaces one container name", b.APIContainerName, b.WorkerContainerName)
 	}
@@ -31,7 +34,7 @@ func (d *Deployment) rolloutStage(ctx context.Context) (string, error) {
 		}
 		envKey = d.releaseEnvFileKey(ctx, rendered)
 	}
-	bootstrap, err := d.dbBootstrapTask()
+	before, err := d.beforeMigration()
 	if err != nil {
 		return "", err
 	}
@@ -40,8 +43,8 @@ func (d *Deployment) rolloutStage(ctx context.Context) (string, error) {
 		Cluster: b.ClusterName, API: b.APIServiceName, Workers: []string{b.WorkerServiceName},
 		Container: b.APIContainerName, Image: d.Image(), GitSHA: d.cfg.GitSHA,
 		Templates: b.Templates(), EnvironmentFiles: releaseEnvFiles(b, envKey),
-		Before:    []rollout.OneOff{bootstrap},
-		Migration: rollout.Migration{Family: b.MigrateTaskFamily}, Settings: d.timeouts.Rollout,
+		Before:    before,
+		Migration: d.migration(), Settings: d.timeouts.Rollout,
 	})
 	if err != nil {
 		return "", err
@@ -81,6 +84,56 @@ func (d *Deployment) dbAppUserValue() string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.dbAppUser
+}
+
+// CheckContainers refuses container names bookme-deploy.yaml sets (containers.api, .worker) that
+// are not the backend stack's (its api_container_name, worker_container_name outputs): the release
+// would replace the image of a container the task definitions do not have.
+func CheckContainers(app App, apiContainer, workerContainer string) error {
+	var bad []string
+	for _, c := range []struct{ key, set, output, got string }{
+		{"containers.api", app.APIContainer, "api_container_name", apiContainer},
+		{"containers.worker", app.WorkerContainer, "worker_container_name", workerContainer},
+	} {
+		if c.set != "" && c.set != c.got {
+			bad = append(bad, fmt.Sprintf("%s is %q, the backend stack's %s output %q", c.key, c.set, c.output, c.got))
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("rollout: bookme-deploy.yaml names containers the task definitions do not have: %s (set them to the outputs, or leave them out)", strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+// beforeMigration are the one-off tasks before the migration: the DB bootstrap — the built-in
+// bookme-dbbootstrap, App.BootstrapCommand on the same task family, or none (App.SkipBootstrap).
+func (d *Deployment) beforeMigration() ([]rollout.OneOff, error) {
+	app := d.cfg.App
+	switch {
+	case app.SkipBootstrap:
+		return nil, nil
+	case len(app.BootstrapCommand) > 0:
+		be := d.backend
+		if be.ShellTaskFamily == "" {
+			return nil, fmt.Errorf("db bootstrap: the backend stack has no shell_task_family output")
+		}
+		if be.ShellContainerName != be.APIContainerName {
+			return nil, fmt.Errorf("db bootstrap: the shell task definition names its container %s, the API's %s: the pipeline replaces one container name", be.ShellContainerName, be.APIContainerName)
+		}
+		return []rollout.OneOff{{Name: "db-bootstrap", Family: d.backend.ShellTaskFamily, Command: append([]string(nil), app.BootstrapCommand...)}}, nil
+	}
+	t, err := d.dbBootstrapTask()
+	if err != nil {
+		return nil, err
+	}
+	return []rollout.OneOff{t}, nil
+}
+
+// migration is the migration task: App.MigrationCommand (default rollout.DefaultMigrationCommand)
+// on the backend's migrate family, or none (App.SkipMigration).
+func (d *Deployment) migration() rollout.Migration {
+	return rollout.Migration{Family: d.backend.MigrateTaskFamily, Skip: d.cfg.App.SkipMigration,
+		Command: append([]string(nil), d.cfg.App.MigrationCommand...)}
 }
 
 // dbBootstrapTask is the one-off task that creates the database and the app role (idempotently)

@@ -17,8 +17,10 @@ type PublishInput struct {
 	GitSHA string
 	// LongTag tags with the full SHA instead of its first 12 digits.
 	LongTag bool
-	// Dockerfile, when given, must have a `production` stage.
+	// Dockerfile, when given, must have the Target stage.
 	Dockerfile []byte
+	// Target is the Dockerfile stage built ("": ProductionStage).
+	Target string
 }
 
 // PublishPlan says whether the image must be built and pushed or an existing one reused. It
@@ -32,6 +34,8 @@ type PublishPlan struct {
 	Tag           string `json:"tag"`
 	// TagRef is repositoryUri:tag.
 	TagRef string `json:"tagRef"`
+	// Target is the Dockerfile stage a build builds.
+	Target string `json:"target,omitempty"`
 	// Reuse is true when ECR already has the tag: no build, no push.
 	Reuse bool `json:"reuse"`
 	// Digest and Ref (repositoryUri@digest) are set when Reuse.
@@ -44,8 +48,11 @@ type PublishPlan struct {
 // PlanPublish checks the Dockerfile (when given), the commit, the repository, and whether the
 // commit's tag is already in ECR. It pushes nothing; every error comes before anything is pushed.
 func PlanPublish(ctx context.Context, c *ecr.Client, in PublishInput) (*PublishPlan, error) {
+	if in.Target == "" {
+		in.Target = ProductionStage
+	}
 	if in.Dockerfile != nil {
-		if err := CheckProductionStage(in.Dockerfile); err != nil {
+		if err := CheckTarget(in.Dockerfile, in.Target); err != nil {
 			return nil, err
 		}
 	}
@@ -63,7 +70,7 @@ func PlanPublish(ctx context.Context, c *ecr.Client, in PublishInput) (*PublishP
 	}
 	p := &PublishPlan{
 		Repository: repo.Name, RepositoryURI: repo.URI, Region: repo.Region, TagMutability: repo.TagMutability,
-		GitSHA: in.GitSHA, Tag: tag, TagRef: tagRef,
+		GitSHA: in.GitSHA, Tag: tag, TagRef: tagRef, Target: in.Target,
 	}
 	if repo.TagMutability != "IMMUTABLE" {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("repository %s has %s tags; set IMMUTABLE so a SHA tag can never be moved", repo.Name, orNone(repo.TagMutability)))
@@ -87,12 +94,19 @@ func (p *PublishPlan) Text() string {
 	if p.Reuse {
 		fmt.Fprintf(&b, "image %s exists: reuse %s (no build, no push)\n", p.TagRef, p.Digest)
 	} else {
-		fmt.Fprintf(&b, "image %s not in ECR: build target %s and push tag %s to %s (%s)\n", p.TagRef, ProductionStage, p.Tag, p.RepositoryURI, p.Region)
+		fmt.Fprintf(&b, "image %s not in ECR: build target %s and push tag %s to %s (%s)\n", p.TagRef, p.target(), p.Tag, p.RepositoryURI, p.Region)
 	}
 	for _, w := range p.Warnings {
 		fmt.Fprintf(&b, "  warning: %s\n", w)
 	}
 	return b.String()
+}
+
+func (p *PublishPlan) target() string {
+	if p.Target == "" {
+		return ProductionStage
+	}
+	return p.Target
 }
 
 // Result is what the publish step did; the Dagger module fills it after pushing.

@@ -202,6 +202,16 @@ func Headers(rel string, head []byte, rules []Rule) (contentType, cacheControl s
 	return contentType, cacheControl
 }
 
+// MatchingRule is the index of the rule that sets rel's headers (the first that matches), or -1.
+func MatchingRule(rel string, rules []Rule) int {
+	for i, r := range rules {
+		if ruleMatches(r.Match, rel) {
+			return i
+		}
+	}
+	return -1
+}
+
 func ruleMatches(pattern, rel string) bool {
 	target := rel
 	if !strings.Contains(pattern, "/") {

@@ -3,7 +3,6 @@ package smoke
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 )
 
@@ -23,27 +22,32 @@ const ReleaseEnv = "BOOKME_RELEASE"
 const Confirmations = 3
 
 // API checks that GET <baseURL>/auth/ping/ answers 200 through the load balancer, retrying while
-// the ALB warms up (see package doc). Redirects are followed only within the same host (Django's
-// APPEND_SLASH, an http→https redirect). With WithRelease, the answers must also name the new
-// release in ReleaseHeader, Confirmations times in a row: an old task still answering is retried
-// (the roll drains it), a release that never answers fails when the budget is spent. The Result is
-// returned also when the check fails.
+// the ALB warms up (see package doc); WithPath, WithStatus and WithBodyContains change what is
+// fetched and expected. Redirects are followed only within the same host (Django's APPEND_SLASH,
+// an http→https redirect). With WithRelease, the answers must also name the new release in
+// ReleaseHeader, Confirmations times in a row: an old task still answering is retried (the roll
+// drains it), a release that never answers fails when the budget is spent. The Result is returned
+// also when the check fails.
 func API(ctx context.Context, baseURL string, opts ...Option) (*Result, error) {
 	o := resolve(opts)
-	u := strings.TrimRight(strings.TrimSpace(baseURL), "/") + PingPath
+	u := strings.TrimRight(strings.TrimSpace(baseURL), "/") + "/" + strings.TrimLeft(o.path, "/")
 	streak := 0
 	return poll(ctx, "api", u, 64<<10, o, func(r response) verdict {
-		if r.status == http.StatusOK && o.release == "" {
+		if r.status != o.status {
+			reason := fmt.Sprintf("HTTP %d, want %d", r.status, o.status)
+			if len(r.body) > 0 {
+				reason += ": " + oneLine(string(r.body), 200)
+			}
+			return verdict{reason: reason}
+		}
+		if o.bodyContains != "" && !strings.Contains(string(r.body), o.bodyContains) {
+			// retried: an old task may still answer while the roll drains it
+			return verdict{retry: true, reason: fmt.Sprintf("HTTP %d without %q in the body: %s", r.status, o.bodyContains, oneLine(string(r.body), 200))}
+		}
+		if o.release == "" {
 			return verdict{ok: true}
 		}
-		if r.status == http.StatusOK {
-			return o.judgeRelease(r, &streak)
-		}
-		reason := fmt.Sprintf("HTTP %d, want 200", r.status)
-		if len(r.body) > 0 {
-			reason += ": " + oneLine(string(r.body), 200)
-		}
-		return verdict{reason: reason}
+		return o.judgeRelease(r, &streak)
 	})
 }
 

@@ -33,6 +33,12 @@ type options struct {
 	interval       time.Duration
 	progress       io.Writer
 	release        string
+	// the API check's path, expected status and body text ("", 0: PingPath, 200, any body)
+	path         string
+	status       int
+	bodyContains string
+	// entryKind: how the SPA check finds the entry script (EntryFileOf)
+	entryKind string
 }
 
 // WithRequestTimeout bounds each attempt (default 10 s).
@@ -50,6 +56,18 @@ func WithProgress(w io.Writer) Option { return func(o *options) { o.progress = w
 // WithRelease makes the API check demand answers from this release (see API).
 func WithRelease(commit string) Option { return func(o *options) { o.release = commit } }
 
+// WithPath is the path the API check fetches from the API's base URL (default PingPath).
+func WithPath(p string) Option { return func(o *options) { o.path = p } }
+
+// WithStatus is the status the API check expects (default 200).
+func WithStatus(code int) Option { return func(o *options) { o.status = code } }
+
+// WithBodyContains makes the API check demand this text in the answer's body.
+func WithBodyContains(text string) Option { return func(o *options) { o.bodyContains = text } }
+
+// WithEntryKind says how the SPA check finds index.html's entry script (EntryFileOf; default EntryModule).
+func WithEntryKind(kind string) Option { return func(o *options) { o.entryKind = kind } }
+
 // WithHTTPClient sets the client's transport (TLS roots, proxies). Its redirect policy and timeout
 // are replaced by the check's own: redirects are followed only within the same host.
 func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
@@ -61,6 +79,12 @@ func resolve(opts []Option) options {
 	}
 	if o.progress == nil {
 		o.progress = io.Discard
+	}
+	if o.path == "" {
+		o.path = PingPath
+	}
+	if o.status == 0 {
+		o.status = http.StatusOK
 	}
 	return o
 }

@@ -9,7 +9,7 @@ import (
 // SPA checks that the index.html served at url (the CloudFront distribution, e.g.
 // https://app.example.com/) references entryFile, the hashed entry script of the bundle just
 // released (e.g. "assets/index.D7pahZg3.js"; take it from the local build with EntryFile on
-// dist/index.html). An older entry is retried for the bounded time (an edge may still hold the
+// dist/index.html; WithEntryKind(EntryScript) for a Create React App build). An older entry is retried for the bounded time (an edge may still hold the
 // old index.html); anything but 200 other than 429/502/503/504 fails at once.
 func SPA(ctx context.Context, url, entryFile string, opts ...Option) (*Result, error) {
 	o := resolve(opts)
@@ -23,7 +23,7 @@ func SPA(ctx context.Context, url, entryFile string, opts ...Option) (*Result, e
 		if r.status != http.StatusOK {
 			return verdict{reason: fmt.Sprintf("HTTP %d, want 200", r.status)}
 		}
-		got, err := EntryFile(r.body)
+		got, err := EntryFileOf(r.body, o.entryKind)
 		if err != nil {
 			return verdict{reason: err.Error()}
 		}

@@ -52,7 +52,7 @@ func BucketSmoke(c *s3.Client) deploy.Smoke {
 		if err != nil {
 			return "", fmt.Errorf("smoke: %w", err)
 		}
-		got, err := smoke.EntryFile(served)
+		got, err := smoke.EntryFileOf(served, t.EntryKind)
 		if err != nil {
 			return "", err
 		}

@@ -11,6 +11,7 @@ import (
 
 	"bookme-deploy/core/deploy"
 	"bookme-deploy/core/envfile"
+	"bookme-deploy/core/release"
 )
 
 // Verify checks the emulated account after a deploy, as a user would look at it, and returns one
@@ -37,6 +38,13 @@ func Verify(ctx context.Context, cfg aws.Config, c *s3.Client, d *deploy.Deploym
 		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(front.ClientBucket), Key: aws.String(rec.Bundle.Entry)})
 		check(err == nil && strings.Contains(aws.ToString(head.CacheControl), "immutable"), "entry %s is immutable-cached", rec.Bundle.Entry)
 	}
+	if rules := d.Config().App.Headers; len(rules) > 0 {
+		lines, err := RuleHeaders(ctx, c, front.ClientBucket, rules)
+		check(err == nil, "the app's header rules on s3://%s: %s", front.ClientBucket, orErr(fmt.Sprintf("%d rules", len(rules)), err))
+		for _, l := range lines {
+			check(l.ok, "%s", l.line)
+		}
+	}
 	key := d.EnvFileKey()
 	if key == "" {
 		key = envfile.ObjectKey(d.Config().Env)
@@ -57,6 +65,70 @@ func Verify(ctx context.Context, cfg aws.Config, c *s3.Client, d *deploy.Deploym
 		return b.String(), fmt.Errorf("the emulated account is not as the deploy left it: %s", strings.Join(problems, "; "))
 	}
 	return b.String(), nil
+}
+
+// RuleHeaders checks the client bucket's objects against the app's header rules (bookme-deploy.yaml's
+// client.headers, first match wins), reading each object's Cache-Control and Content-Type back from
+// S3: one check per rule, naming the objects it matched (a rule may match none). The pipeline's own
+// objects (the release manifest and kept copies under release.KeptPrefix's root) are not the bundle's.
+func RuleHeaders(ctx context.Context, c *s3.Client, bucket string, rules []release.Rule) ([]check, error) {
+	matched := make([][]string, len(rules))
+	wrong := make([][]string, len(rules))
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.Contents {
+			key := aws.ToString(o.Key)
+			i := release.MatchingRule(key, rules)
+			if i < 0 || strings.HasPrefix(key, pipelinePrefix) {
+				continue
+			}
+			head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+			if err != nil {
+				return nil, err
+			}
+			matched[i] = append(matched[i], key)
+			r := rules[i]
+			if cc := aws.ToString(head.CacheControl); r.CacheControl != "" && cc != r.CacheControl {
+				wrong[i] = append(wrong[i], fmt.Sprintf("%s has Cache-Control %q", key, cc))
+			}
+			if ct := aws.ToString(head.ContentType); r.ContentType != "" && ct != r.ContentType {
+				wrong[i] = append(wrong[i], fmt.Sprintf("%s has Content-Type %q", key, ct))
+			}
+		}
+	}
+	out := make([]check, len(rules))
+	for i, r := range rules {
+		what := []string{}
+		if r.CacheControl != "" {
+			what = append(what, fmt.Sprintf("Cache-Control %q", r.CacheControl))
+		}
+		if r.ContentType != "" {
+			what = append(what, fmt.Sprintf("Content-Type %q", r.ContentType))
+		}
+		line := fmt.Sprintf("header rule %q: %s on %s", r.Match, strings.Join(what, ", "), namesOrNone(matched[i]))
+		if len(wrong[i]) > 0 {
+			line += ": " + strings.Join(wrong[i], "; ")
+		}
+		out[i] = check{ok: len(wrong[i]) == 0, line: line}
+	}
+	return out, nil
+}
+
+// pipelinePrefix is the root of the pipeline's own objects in the client bucket (release.KeptPrefix).
+var pipelinePrefix = strings.SplitN(release.KeptPrefix, "/", 2)[0] + "/"
+
+func namesOrNone(keys []string) string {
+	switch {
+	case len(keys) == 0:
+		return "no object (nothing in the bundle matches)"
+	case len(keys) > 4:
+		return strings.Join(keys[:4], ", ") + fmt.Sprintf(" and %d more", len(keys)-4)
+	}
+	return strings.Join(keys, ", ")
 }
 
 // ServicesRun checks that every service's task definition runs image; it returns "service → rev N"

@@ -1,9 +1,7 @@
-//go:build integration
-
 package appconfig
 
-// The example files live outside core/: `dagger call check` copies only core/** (and docs/**) into
-// its unit-test container, so these run in the integration tier, on the whole checkout.
+// The example files live outside core/: `dagger call check` copies them (bookme-deploy.yaml,
+// examples/cra-app/**, the reference app's Dockerfile and package.json) into its unit-test container.
 
 import (
 	"os"
