@@ -4,7 +4,8 @@ import _ "embed"
 
 // MotoPatch is a sitecustomize.py for the moto process (put its directory on PYTHONPATH): it fills
 // the gaps of moto 5.2.1 a whole-stack rehearsal runs into (ElastiCache replication-group members,
-// ElastiCache RBAC user groups and ModifyUser/ModifyReplicationGroup, Application Auto Scaling tags).
+// ElastiCache RBAC user groups and ModifyUser/ModifyReplicationGroup, Application Auto Scaling tags,
+// CreateService's enableExecuteCommand).
 // With PasswordMarkEnv set in moto's environment, every password moto generates starts with its value.
 //
 //go:embed sitecustomize.py

@@ -244,3 +244,53 @@ func TestMotoPatchModelDumpWithRDS(t *testing.T) {
 		}
 	}
 }
+
+// ECS Exec: moto drops CreateService's enableExecuteCommand (UpdateService's it keeps), so the
+// backend stack (ECS Exec on for the API) would plan a change after every apply; with the patch the
+// flag reads back as set, on create and update.
+func TestMotoPatchKeepsEnableExecuteCommand(t *testing.T) {
+	for _, patched := range []bool{false, true} {
+		var opts []testenv.MotoOption
+		if patched {
+			opts = append(opts, testenv.WithEmulatorPatches())
+		}
+		m := testenv.StartMoto(t, opts...)
+		c := ecs.NewFromConfig(m.Config(t))
+		ctx := context.Background()
+		if _, err := c.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("c")}); err != nil {
+			t.Fatal(err)
+		}
+		td, err := c.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{Family: aws.String("f"),
+			ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("a"), Image: aws.String("x"), Memory: aws.Int32(128)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arn := td.TaskDefinition.TaskDefinitionArn
+		if _, err := c.CreateService(ctx, &ecs.CreateServiceInput{Cluster: aws.String("c"), ServiceName: aws.String("on"), TaskDefinition: arn,
+			DesiredCount: aws.Int32(1), EnableExecuteCommand: true}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.CreateService(ctx, &ecs.CreateServiceInput{Cluster: aws.String("c"), ServiceName: aws.String("later"), TaskDefinition: arn,
+			DesiredCount: aws.Int32(1)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("c"), Service: aws.String("later"), EnableExecuteCommand: aws.Bool(true)}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := c.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("c"), Services: []string{"on", "later"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range out.Services {
+			if !patched {
+				if aws.ToString(s.ServiceName) == "on" && s.EnableExecuteCommand {
+					t.Fatal("moto now keeps CreateService's enableExecuteCommand itself: the patch can go")
+				}
+				continue
+			}
+			if !s.EnableExecuteCommand {
+				t.Errorf("patched moto: service %s reads back without ECS Exec", aws.ToString(s.ServiceName))
+			}
+		}
+	}
+}

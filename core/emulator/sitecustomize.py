@@ -333,3 +333,40 @@ if _mapi is not None:
         return 200, {"Content-Type": "application/javascript"}, _json.dumps(results)
 
     _mapi.MotoAPIResponse.model_data = _model_data
+
+# 6. ECS Exec: moto 5.2.1 drops CreateService's enableExecuteCommand (UpdateService's it keeps), so a
+#    new service reads back without it and the AWS provider plans `enable_execute_command = false -> true`
+#    after every apply (infra/stacks/backend turns ECS Exec on for the API). The patch keeps the flag
+#    on the service, which DescribeServices then returns.
+try:
+    from moto.ecs import responses as _ecsr
+except Exception:
+    _ecsr = None
+
+if _ecsr is not None:
+    _ecs_create_service = _ecsr.EC2ContainerServiceResponse.create_service
+    _ecs_update_service = _ecsr.EC2ContainerServiceResponse.update_service
+
+    def _keep_exec_flag(self, name):
+        flag = self._get_param("enableExecuteCommand")
+        if flag is None or not name:
+            return
+        try:
+            services, _ = self.ecs_backend.describe_services(self._get_param("cluster", "default"), [name])
+            for svc in services:
+                svc.enable_execute_command = bool(flag)
+        except Exception:
+            pass
+
+    def _ecs_create_service_exec(self):
+        res = _ecs_create_service(self)
+        _keep_exec_flag(self, self._get_param("serviceName"))
+        return res
+
+    def _ecs_update_service_exec(self):
+        res = _ecs_update_service(self)
+        _keep_exec_flag(self, self._get_param("service"))
+        return res
+
+    _ecsr.EC2ContainerServiceResponse.create_service = _ecs_create_service_exec
+    _ecsr.EC2ContainerServiceResponse.update_service = _ecs_update_service_exec
