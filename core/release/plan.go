@@ -257,8 +257,13 @@ func PlanRelease(ctx context.Context, in Input) (*Plan, error) {
 	p.Changes = append(changes, gone...)
 	p.ChangedPaths = []string{}
 	for _, c := range p.Changes {
-		if c.Class != ClassHashed && c.Action != ActionKeep {
+		switch {
+		case c.Class != ClassHashed && c.Action != ActionKeep:
 			p.ChangedPaths = append(p.ChangedPaths, c.Path)
+		case c.Action == ActionUpload && strings.HasPrefix(c.Reason, "content changed"):
+			p.ChangedPaths = append(p.ChangedPaths, c.Path)
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: a hashed name whose bytes changed (%s): invalidated too; the build "+
+				"should give new bytes a new name (clients that cached it immutably keep the old bytes)", c.Path, c.Reason))
 		}
 	}
 	sort.Strings(p.ChangedPaths)

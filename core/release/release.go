@@ -178,9 +178,14 @@ type Plan struct {
 	Keep          Counter `json:"keep"`
 	// WriteManifest says whether the manifest object changes (false on an identical redeploy).
 	WriteManifest bool `json:"writeManifest"`
-	// ChangedPaths are the non-hashed paths whose content or headers change or that are deleted:
-	// what a CDN must invalidate (feed them to cdn.Plan).
+	// ChangedPaths are the non-hashed paths whose content or headers change or that are deleted, and
+	// the hashed paths whose bytes change under the same name: what a CDN must invalidate (feed them
+	// to cdn.Plan).
 	ChangedPaths []string `json:"changedPaths"`
+	// Warnings name what the build did that it should not: a hashed name whose bytes changed (CRA's
+	// .map after a comment-only change) — served with a year's immutable caching, so edges and
+	// browsers keep the old bytes unless invalidated; the plan invalidates it and says so.
+	Warnings []string `json:"warnings,omitempty"`
 
 	client   *s3.Client
 	progress io.Writer

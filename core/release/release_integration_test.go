@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -847,5 +848,45 @@ func TestStageKeepsTheServedReleasesEntryFiles(t *testing.T) {
 	}
 	if len(rp.Changes) != 1 {
 		t.Errorf("restore plan:\n%s", rp.Text())
+	}
+}
+
+// A build can change a file's bytes without changing its hashed name (CRA's .map after a
+// comment-only change): the plan uploads it, adds it to the paths to invalidate (its immutable
+// caching would keep the old bytes at the edges) and warns; an unchanged hashed file is not listed.
+func TestHashedNameWithNewBytesIsInvalidatedAndWarned(t *testing.T) {
+	e := newEnv(t)
+	b := bundle(t, 20, 5)
+	deploy(t, e.input(b.Dir))
+	dir := freshCopy(t, b.Dir)
+	var victim string
+	_ = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		rel, _ := filepath.Rel(dir, p)
+		if err == nil && !fi.IsDir() && victim == "" && release.IsHashed(filepath.ToSlash(rel)) {
+			victim = filepath.ToSlash(rel)
+		}
+		return nil
+	})
+	if victim == "" {
+		t.Fatal("the bundle has no hashed file")
+	}
+	f, err := os.OpenFile(filepath.Join(dir, victim), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.WriteString("\n//# a comment-only change\n")
+	_ = f.Close()
+	p, r := deploy(t, e.input(dir))
+	if !slices.Contains(p.ChangedPaths, victim) || !slices.Contains(r.ChangedPaths, victim) {
+		t.Fatalf("changed paths %v / %v lack %s", p.ChangedPaths, r.ChangedPaths, victim)
+	}
+	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], victim) || !strings.Contains(p.Text(), "warning: "+victim) {
+		t.Fatalf("warnings %v\n%s", p.Warnings, p.Text())
+	}
+	if got := string(e.get(t, victim)); !strings.HasSuffix(got, "comment-only change\n") {
+		t.Errorf("the bucket still serves the old bytes of %s", victim)
+	}
+	if n := len(p.ChangedPaths); n != 1 {
+		t.Errorf("changed paths %v: only %s changed", p.ChangedPaths, victim)
 	}
 }

@@ -91,6 +91,9 @@ func (p *Plan) Text() string {
 		b.WriteString("nothing to do: the bucket already holds this release\n")
 	}
 	fmt.Fprintf(&b, "changed non-hashed paths (for the CDN): %s\n", pathList(p.ChangedPaths))
+	for _, w := range p.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
+	}
 	return b.String()
 }
 
