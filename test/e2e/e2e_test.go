@@ -118,6 +118,9 @@ var artifacts struct {
 }
 
 // dryRunArtifacts runs `dry-run-artifacts` once with recognisable fake secrets and exports its output.
+// It rehearses the second app layout, examples/cra-app (its own bookme-deploy.yaml: API in backend/, a
+// Create React App client in web/ building build/), laid over the repository: the reference app's
+// three releases are TestDryRun's.
 func dryRunArtifacts(t *testing.T) (dir, stderr string) {
 	artifacts.once.Do(func() {
 		if d := os.Getenv("BOOKME_E2E_ARTIFACTS"); d != "" {
@@ -135,7 +138,7 @@ func dryRunArtifacts(t *testing.T) (dir, stderr string) {
 		artifacts.dir = d
 		_, artifacts.stderr, artifacts.took = dagger(t, []string{"BOOKME_FAKE_AWS=" + artifacts.awsKey},
 			"--aws-secret-access-key", "env:BOOKME_FAKE_AWS", "with-provider-mirror", "--dir", mirror(t),
-			"dry-run-artifacts", "--repeat=false", "--releases=1", "--password-mark", artifacts.redis,
+			"dry-run-artifacts", "--repeat=false", "--releases=1", "--password-mark", artifacts.redis, "--app", "examples/cra-app",
 			"export", "--path", d)
 	})
 	if artifacts.dir == "" {
@@ -205,4 +208,29 @@ func randHex(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// The CRA-shaped app deployed from its own config: its bundle (build/: static/js/main.<hash>.js with
+// .map and .LICENSE.txt, asset-manifest.json) is what the client bucket got, and the rehearsal read
+// every object's Cache-Control back against the app's header rules (hashed files immutable,
+// asset-manifest.json and the HTML no-cache).
+func TestCRAAppRehearsal(t *testing.T) {
+	dir, _ := dryRunArtifacts(t)
+	for _, pattern := range []string{"bundle/asset-manifest.json", "bundle/static/js/main.*.js", "bundle/static/js/main.*.js.map", "bundle/static/js/main.*.js.LICENSE.txt"} {
+		if m, _ := filepath.Glob(filepath.Join(dir, pattern)); len(m) == 0 {
+			t.Errorf("the CRA bundle lacks %s", pattern)
+		}
+	}
+	report, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"✔ the app's header rules on s3://", "asset-manifest.json", "static/js/main."} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("the rehearsal's account check lacks %q:\n%s", want, report)
+		}
+	}
+	if strings.Contains(string(report), "✘") {
+		t.Errorf("the rehearsal's account check has a failed line:\n%s", report)
+	}
 }
