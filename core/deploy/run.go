@@ -37,7 +37,7 @@ func (d *Deployment) Deploy(ctx context.Context) (*pipeline.Report, error) {
 		EnvFile: d.envFileStage, TofuBackend: d.tofuBackend, MigrateAndRoll: d.migrateAndRoll,
 		BuildClient: d.buildClient, StageSPA: d.stageSPA, CutoverSPA: d.cutoverSPA, Invalidate: d.invalidate,
 		Smoke: d.smokeStage, Prune: d.pruneEnvFiles, RollBack: bounded(d.timeouts.cleanup(), d.rollBack),
-		Unlock: bounded(CleanupShort, d.releaseLock),
+		Unlock:      bounded(CleanupShort, d.releaseLock),
 		BaseOutputs: d.readBase, FrontendOutputs: d.readFrontend, BackendOutputs: d.readBackend,
 		ExistingImage: d.existingImage,
 	}, d.cfg.Stages...)
