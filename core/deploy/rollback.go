@@ -13,6 +13,7 @@ import (
 
 	"bookme-deploy/core/cdn"
 	"bookme-deploy/core/deployflow"
+	"bookme-deploy/core/pipeline"
 	"bookme-deploy/core/record"
 	"bookme-deploy/core/release"
 	"bookme-deploy/core/rollout"
@@ -170,6 +171,9 @@ func (d *Deployment) rollBack(ctx context.Context) (string, error) {
 		var err error
 		if from, first, err = d.interruptedRoll(ctx); err != nil {
 			problems = append(problems, "services: "+err.Error())
+		}
+		if err == nil && len(from) == 0 && len(first) == 0 && cut == nil {
+			return "", pipeline.Skip("cancelled before the release changed what is served (no service moved, no cut-over)")
 		}
 	}
 	if cut != nil && cut.previous == nil && len(cut.paths) > 0 {

@@ -224,9 +224,13 @@ func (e *Engine) rollTo(ctx context.Context, cluster string, targets []*ServiceR
 		// on a context of its own (core/deploy's roll-back step).
 		res.Outcome = OutcomeInterrupted
 		var moving []string
-		for _, w := range ws {
-			if w.depID != "" {
+		for i, w := range ws {
+			switch {
+			case w.depID != "":
 				moving = append(moving, fmt.Sprintf("%s → %s (deployment %s)", w.res.Name, shortTD(w.to), w.depID))
+			case errs[i] != nil:
+				// The update may have gone through with its answer lost to the cancellation.
+				moving = append(moving, fmt.Sprintf("%s → %s (update sent, its answer lost)", w.res.Name, shortTD(w.to)))
 			}
 		}
 		e.printf("%s", res.Text())
