@@ -189,6 +189,9 @@ func Resolve(ctx context.Context, c Credentials, o Options) (aws.Credentials, aw
 		if creds, err = wcfg.Credentials.Retrieve(ctx); err != nil {
 			return aws.Credentials{}, aws.Config{}, err
 		}
+		if r, ok := wcfg.Credentials.(*renewing); ok {
+			creds.Expires = r.sessionEnd() // the cache reports it earlier, by the renewal window
+		}
 		// The config signs with the renewing credentials: the token is exchanged again before each
 		// session ends (the first exchange is cached: no second call now).
 		cfg, err := load(ctx, o)

@@ -37,6 +37,9 @@ func (e *ExpiredError) Error() string {
 
 func (e *ExpiredError) Unwrap() error { return e.err }
 
+// CredentialsExpired marks the error for packages that cannot import this one (core/rollout).
+func (e *ExpiredError) CredentialsExpired() {}
+
 // Expired tells whether err is (or wraps) AWS refusing expired credentials, and returns the
 // ExpiredError that explains it (one is made when the error did not come through a config of this
 // package).

@@ -93,6 +93,13 @@ func (r *renewing) Exchanges() int {
 	return r.src.exchanges
 }
 
+// sessionEnd is when the current session really ends (the cache's credentials say it earlier).
+func (r *renewing) sessionEnd() time.Time {
+	r.src.mu.Lock()
+	defer r.src.mu.Unlock()
+	return r.src.expiry
+}
+
 func (r *renewing) session(ctx context.Context) (Session, error) {
 	if _, err := r.Retrieve(ctx); err != nil {
 		return Session{}, err

@@ -23,15 +23,18 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
+	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
 	"bookme-deploy/core/emulator/motoecs"
 	"bookme-deploy/core/pipeline"
 	"bookme-deploy/core/record"
 	"bookme-deploy/core/rollout"
+	"bookme-deploy/internal/testenv"
 )
 
 // hookFunc is an aws.HTTPClient made of a function.
@@ -260,5 +263,36 @@ func TestCancelDuringMigrationStopsTheTask(t *testing.T) {
 	}
 	if rec.Rollback != nil {
 		t.Errorf("a roll-back is recorded although nothing moved: %+v", rec.Rollback)
+	}
+}
+
+// Session keys that end before the deploy's time budget (the sum of its timeouts) refuse the deploy
+// before it starts: no lock taken, no record written, no service touched (read from the account).
+func TestShortSessionRefusesTheDeployBeforeAnythingChanges(t *testing.T) {
+	r := newRig(t)
+	before := r.serviceTDs(t)
+	creds, cfg, err := awsconf.Resolve(context.Background(), awsconf.Credentials{AccessKeyID: "ASIASESSION", SecretAccessKey: "s",
+		SessionToken: "t", SessionExpires: time.Now().Add(50 * time.Minute)}, awsconf.Options{Region: testenv.Region, Endpoint: r.moto.Endpoint})
+	if err != nil || !creds.CanExpire {
+		t.Fatalf("resolve: %v (expires %v)", err, creds.CanExpire)
+	}
+	r.cfg = cfg
+	d := r.deployment(t, nil)
+	budget := deploy.DefaultTimeouts().Budget()
+	_, err = d.Deploy(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "deploy refused before it started") || !strings.Contains(err.Error(), "budget of "+budget.String()) {
+		t.Fatalf("deploy with a 50-min session and a %s budget: %v", budget, err)
+	}
+	if h := r.lockHolder(t); h != nil {
+		t.Errorf("a lock was taken: %+v", h)
+	}
+	if recs := r.records(t, configB); len(recs) != 0 {
+		t.Errorf("%d records written", len(recs))
+	}
+	if got := r.serviceTDs(t); got[apiSvc] != before[apiSvc] || got[workerSvc] != before[workerSvc] {
+		t.Errorf("services %v, want untouched %v", got, before)
+	}
+	if r.tofu.count("plan", "") != 0 || r.images.count() != 0 {
+		t.Errorf("a stage ran: %d tofu plans, %d pushes", r.tofu.count("plan", ""), r.images.count())
 	}
 }
