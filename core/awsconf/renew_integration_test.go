@@ -113,7 +113,9 @@ func TestWebIdentityIsRenewedWithTheSameToken(t *testing.T) {
 // Every client of an awsconf config names it plainly, and the SDK's error stays reachable.
 func TestExpiredTokenIsNamedPlainly(t *testing.T) {
 	m := testenv.StartMoto(t)
-	isECS := func(r *http.Request) bool { return strings.Contains(r.Header.Get("X-Amz-Target"), "AmazonEC2ContainerService") }
+	isECS := func(r *http.Request) bool {
+		return strings.Contains(r.Header.Get("X-Amz-Target"), "AmazonEC2ContainerService")
+	}
 	p := testenv.StartFaultProxy(t, m.Endpoint, 1,
 		testenv.Rule{Name: "s3", Method: "GET", QueryContains: "list-type=2", Fault: testenv.FaultRespond, Status: 400,
 			Header: http.Header{"Content-Type": {"application/xml"}},
