@@ -171,7 +171,11 @@ func TestInterruptedStepIsCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out bytes.Buffer
 	rep := Run(ctx, &out, []Step{
-		{Name: "roll", Run: func(c context.Context) (string, error) { cancel(); <-c.Done(); return "", errors.New("interrupted: " + c.Err().Error()) }},
+		{Name: "roll", Run: func(c context.Context) (string, error) {
+			cancel()
+			<-c.Done()
+			return "", errors.New("interrupted: " + c.Err().Error())
+		}},
 		{Name: "smoke", After: []string{"roll"}, Run: ok("")},
 	}, Step{Name: "unlock", Run: ok("released")})
 	st := statuses(rep)
