@@ -49,6 +49,12 @@ func (d *Deployment) Deploy(ctx context.Context) (*pipeline.Report, error) {
 	d.rec.SetSteps(rep)
 	if rep.Cancelled() {
 		d.rec.Cancellation = cancellation(ctx, rep)
+		if len(d.rec.Cancellation.Interrupted) == 0 {
+			// Cancelled between steps: a step of its own says so (stored as failed + cancelled, so
+			// readers that predate cancellation see no success either).
+			d.rec.Add(record.Step{Name: "cancelled", Status: record.Cancelled, Started: time.Now().UTC(),
+				Detail: "cancelled before every step ran (" + d.rec.Cancellation.Reason + "); no step was interrupted"})
+		}
 	}
 	t0 := time.Now()
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CleanupShort)

@@ -104,6 +104,9 @@ type Outcome struct {
 type Report struct {
 	Steps    []Outcome     `json:"steps"`
 	Duration time.Duration `json:"duration"`
+	// CancelledBy is set when Run's ctx was cancelled before every step ran (its cause), also when
+	// no running step was interrupted (the cancel came between steps).
+	CancelledBy string `json:"cancelledBy,omitempty"`
 }
 
 // Err is the first step failure, or nil. A run that was cancelled and had no other failure
@@ -119,14 +122,20 @@ func (r *Report) Err() error {
 			return fmt.Errorf("%w during step %s: %s", ErrCancelled, s.Name, s.Error)
 		}
 	}
+	if r.CancelledBy != "" {
+		return fmt.Errorf("%w before every step ran: %s", ErrCancelled, r.CancelledBy)
+	}
 	return nil
 }
 
 // ErrCancelled is the error Report.Err wraps when the run was cancelled.
 var ErrCancelled = errors.New("cancelled")
 
-// Cancelled reports whether a step was interrupted by the cancellation of Run's ctx.
+// Cancelled reports whether the run was cancelled: a step was interrupted, or steps never ran.
 func (r *Report) Cancelled() bool {
+	if r.CancelledBy != "" {
+		return true
+	}
 	for _, s := range r.Steps {
 		if s.Status == Cancelled {
 			return true
@@ -344,6 +353,9 @@ func Run(ctx context.Context, out io.Writer, steps []Step, finally ...Step) *Rep
 			continue
 		}
 		reason := skipReason(s, outcomes, failed, ctx.Err())
+		if ctx.Err() != nil && failed == "" {
+			rep.CancelledBy = context.Cause(ctx).Error()
+		}
 		logf("- %s skipped: %s", s.Name, reason)
 		// A skipped step gets a zero-length span, so the trace shows the whole DAG.
 		attrs := []attribute.KeyValue{AttrFinally.Bool(false), AttrStatus.String(string(Skipped)), AttrDetail.String(reason)}

@@ -194,3 +194,17 @@ func TestInterruptedStepIsCancelled(t *testing.T) {
 		t.Errorf("a plain failure: %v, %v", statuses(rep), rep.Err())
 	}
 }
+
+// Cancelled between steps (the running one finished well): the run still reports the cancellation.
+func TestCancelledBetweenStepsIsCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	rep := Run(ctx, nil, []Step{
+		{Name: "a", Run: func(context.Context) (string, error) { cancel(); return "done", nil }},
+		{Name: "b", After: []string{"a"}, Run: ok("")},
+	})
+	st := statuses(rep)
+	if st["a"] != Succeeded || st["b"] != Skipped || !rep.Cancelled() || rep.CancelledBy != "context canceled" ||
+		!errors.Is(rep.Err(), ErrCancelled) {
+		t.Errorf("statuses %v, cancelled %q, err %v", st, rep.CancelledBy, rep.Err())
+	}
+}

@@ -272,8 +272,11 @@ func (r *Record) Redact(red *redact.Redactor) {
 // Finish stamps the end time.
 func (r *Record) Finish() { r.Finished = time.Now().UTC() }
 
-// Succeeded reports whether no step failed or was cancelled.
+// Succeeded reports whether no step failed or was cancelled, and the run was not cancelled.
 func (r *Record) Succeeded() bool {
+	if r.Cancellation != nil {
+		return false
+	}
 	for _, s := range r.Steps {
 		if s.Status == Failed || s.Status == Cancelled {
 			return false
