@@ -12,13 +12,13 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -34,11 +34,16 @@ type Options struct {
 	// Profile names a shared-config profile; used only when no static keys are given.
 	Profile string
 	// WebIdentityToken and RoleARN: an OIDC token exchanged for the role's temporary credentials
-	// (STS AssumeRoleWithWebIdentity, as CI systems without an AWS action do). Used only when no
+	// (STS AssumeRoleWithWebIdentity, as CI systems without an AWS action do), and again before each
+	// session ends while the token is valid. Used only when no
 	// static keys are given. RoleSessionName defaults to "bookme-deploy".
 	WebIdentityToken string
 	RoleARN          string
 	RoleSessionName  string
+	// SessionDuration is the web-identity session length asked of STS (0: the role's default, one
+	// hour; AWS allows 15 min up to the role's MaxSessionDuration). RenewBefore is how long before a
+	// session ends it is renewed with the same token (0: DefaultRenewBefore).
+	SessionDuration, RenewBefore time.Duration
 	// SharedCredentialsFile is a credentials file (INI, as ~/.aws/credentials) to read Profile from
 	// instead of the default locations; used only when no static keys are given.
 	SharedCredentialsFile string
@@ -109,22 +114,24 @@ func load(ctx context.Context, opts Options, extra ...func(*config.LoadOptions) 
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("aws: load config: %w", err)
 	}
+	// An expired session is named as such by every client of this config (ExpiredError).
+	cfg.APIOptions = append(cfg.APIOptions, expiredMiddleware)
 	if opts.WebIdentityToken != "" && opts.AccessKeyID == "" {
-		name := opts.RoleSessionName
-		if name == "" {
-			name = "bookme-deploy"
-		}
-		p := stscreds.NewWebIdentityRoleProvider(sts.NewFromConfig(cfg), opts.RoleARN, staticToken(opts.WebIdentityToken),
-			func(o *stscreds.WebIdentityRoleOptions) { o.RoleSessionName = name })
-		cfg.Credentials = aws.NewCredentialsCache(p)
+		cfg.Credentials = webIdentityCredentials(cfg, opts)
 	}
 	return cfg, nil
 }
 
-// staticToken hands the SDK an identity token held in memory (never written to a file).
-type staticToken string
-
-func (t staticToken) GetIdentityToken() ([]byte, error) { return []byte(t), nil }
+// webIdentityCredentials are opts' web identity, renewed before each session ends (see webIdentity);
+// cfg signs nothing itself (STS's AssumeRoleWithWebIdentity is unsigned). The token stays in memory.
+func webIdentityCredentials(cfg aws.Config, opts Options) *renewing {
+	name := opts.RoleSessionName
+	if name == "" {
+		name = "bookme-deploy"
+	}
+	return newRenewing(&webIdentity{sts: sts.NewFromConfig(cfg), role: opts.RoleARN, session: name, token: opts.WebIdentityToken,
+		duration: opts.SessionDuration, now: time.Now}, opts.RenewBefore)
+}
 
 // PathStyle reports whether S3 clients must use path-style addressing: always against an emulator,
 // whose buckets are not DNS names.

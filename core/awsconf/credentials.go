@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -30,11 +31,16 @@ type Credentials struct {
 	SharedCredentialsFile []byte
 	// Profile is the profile read from SharedCredentialsFile; "" means "default".
 	Profile string
-	// WebIdentityToken is exchanged once (STS AssumeRoleWithWebIdentity) for RoleARN's temporary
-	// credentials; RoleSessionName defaults to "bookme-deploy".
-	WebIdentityToken string
-	RoleARN          string
-	RoleSessionName  string
+	// WebIdentityToken is exchanged (STS AssumeRoleWithWebIdentity) for RoleARN's temporary
+	// credentials, and again before the session ends while the token is valid; RoleSessionName
+	// defaults to "bookme-deploy". SessionDuration and RenewBefore: see Options.
+	WebIdentityToken             string
+	RoleARN                      string
+	RoleSessionName              string
+	SessionDuration, RenewBefore time.Duration
+	// SessionExpires, optional, is when static session keys (SessionToken) expire, as the tool that
+	// issued them says: the config's credentials then carry that expiry (CheckLifetime reads it).
+	SessionExpires time.Time
 }
 
 // The CLI flags the messages name.
@@ -117,6 +123,10 @@ func (c Credentials) Check() error {
 		return fmt.Errorf("%s needs %s (the OIDC token to assume the role with)", flagRoleARN, flagWebIdentityToken)
 	case t.RoleSessionName != "" && t.WebIdentityToken == "":
 		return fmt.Errorf("a role session name needs %s and %s", flagWebIdentityToken, flagRoleARN)
+	case !t.SessionExpires.IsZero() && t.SessionToken == "":
+		return fmt.Errorf("a session expiry needs %s (only session keys expire)", flagSessionToken)
+	case t.SessionDuration < 0 || t.RenewBefore < 0:
+		return errors.New("the web-identity session duration and renewal window cannot be negative")
 	}
 	switch forms := c.forms(); len(forms) {
 	case 0:
@@ -132,9 +142,11 @@ func (c Credentials) Check() error {
 }
 
 // Resolve checks c, then turns whichever form it holds into static (possibly temporary) credentials
-// and an aws.Config that signs with exactly those: static keys as given; a credentials file's
-// profile keys; a web identity token exchanged once for the role's temporary credentials (their
-// expiry kept in the returned value). o gives region, endpoint, CA and retries as for Load; it must
+// and an aws.Config that signs with exactly those: static keys as given (with SessionExpires, when
+// given, as their expiry); a credentials file's profile keys; a web identity token exchanged for the
+// role's temporary credentials (their expiry kept in the returned value) — for a web identity the
+// config's credentials are renewed, the token exchanged again before each session ends, so a
+// caller handing keys to a tool started later takes them from cfg.Credentials.Retrieve then. o gives region, endpoint, CA and retries as for Load; it must
 // carry no credentials of its own.
 //
 // The returned credentials are what tool containers are handed (AWS_ACCESS_KEY_ID,
@@ -158,6 +170,9 @@ func Resolve(ctx context.Context, c Credentials, o Options) (aws.Credentials, aw
 	switch {
 	case c.AccessKeyID != "":
 		creds = aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
+		if !c.SessionExpires.IsZero() {
+			creds.CanExpire, creds.Expires = true, c.SessionExpires
+		}
 	case c.SharedCredentialsFile != nil:
 		var err error
 		if creds, err = fromCredentialsFile(ctx, c.SharedCredentialsFile, c.profile()); err != nil {
@@ -166,15 +181,27 @@ func Resolve(ctx context.Context, c Credentials, o Options) (aws.Credentials, aw
 	default:
 		wo := o
 		wo.WebIdentityToken, wo.RoleARN, wo.RoleSessionName = c.WebIdentityToken, c.RoleARN, c.RoleSessionName
-		cfg, err := load(ctx, wo)
+		wo.SessionDuration, wo.RenewBefore = c.SessionDuration, c.RenewBefore
+		wcfg, err := load(ctx, wo)
 		if err != nil {
 			return aws.Credentials{}, aws.Config{}, err
 		}
-		if creds, err = cfg.Credentials.Retrieve(ctx); err != nil {
-			return aws.Credentials{}, aws.Config{}, fmt.Errorf("aws: assume %s with the web identity token: %w", c.RoleARN, err)
+		if creds, err = wcfg.Credentials.Retrieve(ctx); err != nil {
+			return aws.Credentials{}, aws.Config{}, err
 		}
+		if r, ok := wcfg.Credentials.(*renewing); ok {
+			creds.Expires = r.sessionEnd() // the cache reports it earlier, by the renewal window
+		}
+		// The config signs with the renewing credentials: the token is exchanged again before each
+		// session ends (the first exchange is cached: no second call now).
+		cfg, err := load(ctx, o)
+		if err != nil {
+			return aws.Credentials{}, aws.Config{}, err
+		}
+		cfg.Credentials = wcfg.Credentials
+		return creds, cfg, nil
 	}
-	// The config signs with the resolved credentials themselves (the token is not exchanged again).
+	// The config signs with the resolved credentials themselves.
 	cfg, err := load(ctx, o, config.WithCredentialsProvider(credentials.StaticCredentialsProvider{Value: creds}))
 	if err != nil {
 		return aws.Credentials{}, aws.Config{}, err

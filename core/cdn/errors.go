@@ -11,6 +11,9 @@ import (
 
 // cfError turns a CloudFront failure into one line that says what is wrong and what to do.
 func cfError(err error, distID, doing string) error {
+	if ee, ok := awsconf.Expired(err); ok {
+		return fmt.Errorf("cdn: AWS rejected the credentials (%s) when trying to %s distribution %s: the session expired: %s", ee.Code, doing, distID, awsconf.ExpiredAdvice)
+	}
 	if code, ok := awsconf.RejectedCredentials(err); ok {
 		return fmt.Errorf("cdn: AWS rejected the credentials (%s) when trying to %s distribution %s: %s", code, doing, distID, awsconf.FixCredentials)
 	}

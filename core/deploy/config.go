@@ -160,6 +160,26 @@ type Timeouts struct {
 	// Smoke bounds each smoke check, retries included, SmokePoll is the pause between attempts and
 	// SmokeRequest bounds one attempt (core/smoke's defaults).
 	Smoke, SmokePoll, SmokeRequest time.Duration
+	// Cleanup bounds each finally step (roll-back, unlock) and the record's write, which run on a
+	// context of their own when the deploy is cancelled (default: Rollout.Timeout + Invalidation +
+	// 2 min for the roll-back; unlock and record get CleanupShort).
+	Cleanup time.Duration
+}
+
+// CleanupShort bounds the unlock and the record's write.
+const CleanupShort = 2 * time.Minute
+
+// Budget is the longest a deploy may wait in all: the lock, the one-off tasks, the migration and
+// the roll (Rollout.Timeout each), the invalidation, the smoke checks and a roll-back with its
+// clean-up. Builds and OpenTofu are not bounded by Timeouts and not counted. Credentials that end
+// sooner refuse the deploy before it starts (awsconf.CheckLifetime).
+func (t Timeouts) Budget() time.Duration {
+	t = t.withDefaults()
+	rt := t.Rollout.Timeout
+	if rt <= 0 {
+		rt = rollout.DefaultTimeout
+	}
+	return t.Lock + 3*rt + t.Invalidation + t.Smoke + t.cleanup() + 2*CleanupShort
 }
 
 // DefaultTimeouts are the timeouts a zero Timeouts takes.
@@ -188,6 +208,19 @@ func (t Timeouts) withDefaults() Timeouts {
 		t.SmokeRequest = smoke.DefaultRequestTimeout
 	}
 	return t
+}
+
+// cleanup is Cleanup or its default (computed, so that DefaultTimeouts stays what configs compare).
+func (t Timeouts) cleanup() time.Duration {
+	if t.Cleanup > 0 {
+		return t.Cleanup
+	}
+	t = t.withDefaults()
+	rt := t.Rollout.Timeout
+	if rt <= 0 {
+		rt = rollout.DefaultTimeout
+	}
+	return rt + t.Invalidation + 2*time.Minute
 }
 
 // Ports are what a deployment talks to. AWS, S3 and Tofu are required; a nil Images, Client or

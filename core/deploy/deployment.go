@@ -48,9 +48,12 @@ type Deployment struct {
 	// firstRelease maps each service this deploy moved off OpenTofu's template (its first release):
 	// a roll-back leaves it where it is.
 	firstRelease map[string]string
-	held         *lock.Lock
-	rec          *record.Record
-	stats        Stats
+	// rollingFrom is set while migrate-and-roll runs (and stays when it was cancelled): the revision
+	// each service ran before it, for the roll-back of a roll the cancellation interrupted.
+	rollingFrom map[string]string
+	held        *lock.Lock
+	rec         *record.Record
+	stats       Stats
 	// plans collects each stage's plan text (plan mode).
 	plans map[string]string
 	// prints collects every part's fingerprint (plan and deploy alike).

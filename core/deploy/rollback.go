@@ -13,6 +13,7 @@ import (
 
 	"bookme-deploy/core/cdn"
 	"bookme-deploy/core/deployflow"
+	"bookme-deploy/core/pipeline"
 	"bookme-deploy/core/record"
 	"bookme-deploy/core/release"
 	"bookme-deploy/core/rollout"
@@ -37,6 +38,9 @@ func (d *Deployment) migrateAndRoll(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	d.mu.Lock()
+	d.rollingFrom = before
+	d.mu.Unlock()
 	detail, err := d.rolloutStage(ctx)
 	if err != nil {
 		return detail, err
@@ -45,7 +49,19 @@ func (d *Deployment) migrateAndRoll(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("rolled, but the services' revisions could not be read back for a roll-back: %w", err)
 	}
-	moved, first := map[string]string{}, map[string]string{}
+	moved, first := d.movedFrom(ctx, before, after)
+	d.mu.Lock()
+	d.rolledFrom, d.firstRelease, d.rollingFrom = moved, first, nil
+	d.mu.Unlock()
+	d.recordRelease(ctx, after)
+	return detail, nil
+}
+
+// movedFrom splits the services whose revision changed between before and after into those a
+// roll-back returns to their revision before, and those whose revision before was OpenTofu's
+// template (their first release: nothing a roll-back could return to).
+func (d *Deployment) movedFrom(ctx context.Context, before, after map[string]string) (moved, first map[string]string) {
+	moved, first = map[string]string{}, map[string]string{}
 	for svc, td := range before {
 		if after[svc] == td {
 			continue
@@ -56,11 +72,26 @@ func (d *Deployment) migrateAndRoll(ctx context.Context) (string, error) {
 			moved[svc] = td
 		}
 	}
+	return moved, first
+}
+
+// interruptedRoll is, after a deploy cancelled during migrate-and-roll, what the interrupted roll
+// moved: the services whose revision differs now (read with the roll-back's own ctx) from the one
+// they ran before the stage. The rollout stops watching at the cancellation and does not roll back
+// itself; this is where those services are returned.
+func (d *Deployment) interruptedRoll(ctx context.Context) (moved, first map[string]string, err error) {
 	d.mu.Lock()
-	d.rolledFrom, d.firstRelease = moved, first
+	before := d.rollingFrom
 	d.mu.Unlock()
-	d.recordRelease(ctx, after)
-	return detail, nil
+	if before == nil {
+		return nil, nil, nil
+	}
+	now, err := d.serviceRevisions(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the services' revisions could not be read after the cancellation: %w", err)
+	}
+	moved, first = d.movedFrom(ctx, before, now)
+	return moved, first, nil
 }
 
 // isTemplate reports whether a revision is one of OpenTofu's templates (placeholder image). A
@@ -135,6 +166,16 @@ func (d *Deployment) rollBack(ctx context.Context) (string, error) {
 		"OpenTofu changes: not reverted (the stacks are not part of a release)",
 	}}
 	var done, problems []string
+	if len(from) == 0 && len(first) == 0 {
+		// Cancelled during migrate-and-roll: return what the interrupted roll moved.
+		var err error
+		if from, first, err = d.interruptedRoll(ctx); err != nil {
+			problems = append(problems, "services: "+err.Error())
+		}
+		if err == nil && len(from) == 0 && len(first) == 0 && cut == nil {
+			return "", pipeline.Skip("cancelled before the release changed what is served (no service moved, no cut-over)")
+		}
+	}
 	if cut != nil && cut.previous == nil && len(cut.paths) > 0 {
 		rb.SPA = &record.SPARollback{From: cut.releaseID}
 		rb.NotRolledBack = append(rb.NotRolledBack, "SPA: stays on this release, the first managed one (no previous release to serve)")

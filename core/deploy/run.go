@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deployflow"
 	"bookme-deploy/core/pipeline"
 	"bookme-deploy/core/planfile"
@@ -14,7 +15,17 @@ import (
 
 // Deploy runs the deploy DAG (core/deployflow), then always writes the deploy record; the lock is
 // always released. It returns the report of every step, the record's included.
+//
+// Cancelled (ctx done: Ctrl-C, SIGTERM, a cancelled CI job): no new stage starts, a running one-off
+// task is stopped (core/rollout), the finally steps run on a context of their own bounded by
+// Timeouts.Cleanup — the roll-back returns the services an interrupted roll moved and the SPA a
+// cut-over changed, the lock is released — and the record says "cancelled" with what was
+// interrupted. Credentials that would expire within Timeouts.Budget refuse the deploy before it
+// starts (nothing changed, no record).
 func (d *Deployment) Deploy(ctx context.Context) (*pipeline.Report, error) {
+	if err := awsconf.CheckLifetime(ctx, d.ports.AWS.Credentials, d.timeouts.Budget(), time.Now()); err != nil {
+		return &pipeline.Report{}, fmt.Errorf("deploy refused before it started: %w", err)
+	}
 	d.rec = record.New(d.cfg.Env, d.cfg.Who, d.cfg.GitSHA)
 	d.rec.RunURL = d.cfg.RunURL
 	d.rec.RunID = d.cfg.RunID
@@ -25,7 +36,8 @@ func (d *Deployment) Deploy(ctx context.Context) (*pipeline.Report, error) {
 		Lock: d.takeLock, TofuBase: d.tofuBase, TofuFrontend: d.tofuFrontend, Image: d.imageStage,
 		EnvFile: d.envFileStage, TofuBackend: d.tofuBackend, MigrateAndRoll: d.migrateAndRoll,
 		BuildClient: d.buildClient, StageSPA: d.stageSPA, CutoverSPA: d.cutoverSPA, Invalidate: d.invalidate,
-		Smoke: d.smokeStage, Prune: d.pruneEnvFiles, RollBack: d.rollBack, Unlock: d.releaseLock,
+		Smoke: d.smokeStage, Prune: d.pruneEnvFiles, RollBack: bounded(d.timeouts.cleanup(), d.rollBack),
+		Unlock:      bounded(CleanupShort, d.releaseLock),
 		BaseOutputs: d.readBase, FrontendOutputs: d.readFrontend, BackendOutputs: d.readBackend,
 		ExistingImage: d.existingImage,
 	}, d.cfg.Stages...)
@@ -35,8 +47,19 @@ func (d *Deployment) Deploy(ctx context.Context) (*pipeline.Report, error) {
 	rep := pipeline.Run(ctx, d.out, steps, finally...)
 	// The record is written after the DAG, with every step's outcome, whatever happened.
 	d.rec.SetSteps(rep)
+	if rep.Cancelled() {
+		d.rec.Cancellation = cancellation(ctx, rep)
+		if len(d.rec.Cancellation.Interrupted) == 0 {
+			// Cancelled between steps: a step of its own says so (stored as failed + cancelled, so
+			// readers that predate cancellation see no success either).
+			d.rec.Add(record.Step{Name: "cancelled", Status: record.Cancelled, Started: time.Now().UTC(),
+				Detail: "cancelled before every step ran (" + d.rec.Cancellation.Reason + "); no step was interrupted"})
+		}
+	}
 	t0 := time.Now()
-	where, err := d.saveRecord(context.WithoutCancel(ctx))
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CleanupShort)
+	defer cancel()
+	where, err := d.saveRecord(rctx)
 	o := pipeline.Outcome{Name: "record", Status: pipeline.Succeeded, Detail: where, Started: t0, Duration: time.Since(t0)}
 	if err != nil {
 		o.Status, o.Error = pipeline.Failed, err.Error()
@@ -46,6 +69,31 @@ func (d *Deployment) Deploy(ctx context.Context) (*pipeline.Report, error) {
 	}
 	rep.Steps = append(rep.Steps, o)
 	return rep, rep.Err()
+}
+
+// bounded runs a finally stage with a deadline of its own: its ctx is not cancelled with the
+// deploy's (core/pipeline), so a cancelled deploy still cleans up, within limit.
+func bounded(limit time.Duration, stage deployflow.Stage) deployflow.Stage {
+	return func(ctx context.Context) (string, error) {
+		ctx, cancel := context.WithTimeout(ctx, limit)
+		defer cancel()
+		return stage(ctx)
+	}
+}
+
+// cancellation is the record's account of a cancelled run: the cause and each interrupted step
+// with what it said it left behind.
+func cancellation(ctx context.Context, rep *pipeline.Report) *record.Cancellation {
+	c := &record.Cancellation{Reason: "cancelled"}
+	if err := context.Cause(ctx); err != nil {
+		c.Reason = err.Error()
+	}
+	for _, o := range rep.Steps {
+		if o.Status == pipeline.Cancelled {
+			c.Interrupted = append(c.Interrupted, o.Name+": "+o.Error)
+		}
+	}
+	return c
 }
 
 // Plan runs the read-only twin of the deploy: the three `tofu plan`s (backend and frontend against

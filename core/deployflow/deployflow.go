@@ -19,7 +19,8 @@
 // services to run the new release. A deploy that fails once migrate-and-roll succeeded or the
 // cut-over started returns the release as a whole: the roll-back step (a finally step, before
 // unlock, with a context that is not cancelled) puts the SPA and the services back on the previous
-// release. Migrations are never reversed.
+// release. Migrations are never reversed. A deploy cancelled during migrate-and-roll is rolled back
+// too: the roll it interrupted may have moved services.
 //
 // The deploy record is not a step: the caller writes it after the DAG and the finally steps.
 package deployflow
@@ -123,7 +124,7 @@ func Deploy(s Stages, only ...string) (steps []pipeline.Step, finally []pipeline
 			return nil, nil, err
 		}
 	}
-	w := &watch{ok: map[string]bool{}, started: map[string]bool{}}
+	w := &watch{ok: map[string]bool{}, started: map[string]bool{}, cancelled: map[string]bool{}}
 	for i := range steps {
 		steps[i].Run = w.wrap(steps[i].Name, selected == nil || selected[steps[i].Name], steps[i].Run)
 	}
@@ -137,7 +138,9 @@ type watch struct {
 	mu      sync.Mutex
 	ok      map[string]bool
 	started map[string]bool
-	failure string
+	// cancelled are the steps interrupted by the cancellation of the deploy's ctx.
+	cancelled map[string]bool
+	failure   string
 }
 
 func (w *watch) wrap(name string, real bool, run Stage) Stage {
@@ -150,6 +153,12 @@ func (w *watch) wrap(name string, real bool, run Stage) Stage {
 		detail, err := run(ctx)
 		w.mu.Lock()
 		w.ok[name] = err == nil
+		if err != nil && ctx.Err() != nil {
+			w.cancelled[name] = true
+			if w.failure == "" {
+				w.failure = "cancelled during " + name + ": " + err.Error()
+			}
+		}
 		if err != nil && w.failure == "" {
 			w.failure = name + ": " + err.Error()
 		}
@@ -159,7 +168,9 @@ func (w *watch) wrap(name string, real bool, run Stage) Stage {
 }
 
 // rollBack runs run when the deploy failed (a step failed or never ran) after the release changed
-// what is served: migrate-and-roll succeeded, or cutover-spa started.
+// what is served: migrate-and-roll succeeded, or cutover-spa started — or when the deploy was
+// cancelled during migrate-and-roll: the services being rolled (no longer watched by the rollout,
+// which stops at the cancellation) go back too.
 func (w *watch) rollBack(steps int, run Stage) Stage {
 	return func(ctx context.Context) (string, error) {
 		w.mu.Lock()
@@ -169,7 +180,7 @@ func (w *watch) rollBack(steps int, run Stage) Stage {
 				succeeded++
 			}
 		}
-		rolled := w.started[MigrateAndRoll] && w.ok[MigrateAndRoll]
+		rolled := w.started[MigrateAndRoll] && (w.ok[MigrateAndRoll] || w.cancelled[MigrateAndRoll])
 		cut := w.started[CutoverSPA]
 		failure := w.failure
 		w.mu.Unlock()

@@ -388,3 +388,49 @@ func TestPruneOnlyAfterSuccess(t *testing.T) {
 		t.Error("a selection pruned")
 	}
 }
+
+// A deploy cancelled during migrate-and-roll rolls back (the interrupted roll may have moved
+// services) before unlock; cancelled before it, no roll-back.
+func TestCancelledDuringTheRollRollsBack(t *testing.T) {
+	for _, at := range []string{MigrateAndRoll, TofuBase} {
+		r := newRecorder()
+		ctx, cancel := context.WithCancel(context.Background())
+		s := r.stages()
+		inner := s.MigrateAndRoll
+		if at == TofuBase {
+			inner = s.TofuBase
+		}
+		interrupted := func(c context.Context) (string, error) {
+			cancel()
+			inner(c)
+			return "", c.Err()
+		}
+		if at == MigrateAndRoll {
+			s.MigrateAndRoll = interrupted
+		} else {
+			s.TofuBase = interrupted
+		}
+		var reason string
+		rb := s.RollBack
+		s.RollBack = func(c context.Context) (string, error) { reason = Failure(c); return rb(c) }
+		steps, finally, err := Deploy(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := pipeline.Run(ctx, nil, steps, finally...)
+		if status(rep, at) != pipeline.Cancelled || status(rep, Unlock) != pipeline.Succeeded {
+			t.Fatalf("cancelled at %s: %s %s, unlock %s", at, at, status(rep, at), status(rep, Unlock))
+		}
+		switch at {
+		case MigrateAndRoll:
+			if status(rep, RollBack) != pipeline.Succeeded || !strings.HasPrefix(reason, "cancelled during migrate-and-roll") ||
+				!r.end[RollBack].Before(r.start[Unlock]) {
+				t.Errorf("roll-back %s, reason %q", status(rep, RollBack), reason)
+			}
+		default:
+			if r.ran(RollBack) {
+				t.Errorf("roll-back ran after a cancellation during %s", at)
+			}
+		}
+	}
+}

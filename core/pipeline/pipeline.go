@@ -85,6 +85,9 @@ const (
 	Succeeded Status = "succeeded"
 	Failed    Status = "failed"
 	Skipped   Status = "skipped"
+	// Cancelled: the step was running when Run's ctx was cancelled (Ctrl-C, SIGTERM, a cancelled CI
+	// job) and returned an error; Error says what it left behind.
+	Cancelled Status = "cancelled"
 )
 
 // Outcome is what happened to one step.
@@ -101,16 +104,44 @@ type Outcome struct {
 type Report struct {
 	Steps    []Outcome     `json:"steps"`
 	Duration time.Duration `json:"duration"`
+	// CancelledBy is set when Run's ctx was cancelled before every step ran (its cause), also when
+	// no running step was interrupted (the cancel came between steps).
+	CancelledBy string `json:"cancelledBy,omitempty"`
 }
 
-// Err is the first step failure, or nil.
+// Err is the first step failure, or nil. A run that was cancelled and had no other failure
+// returns the first cancelled step's error (ErrCancelled matches it with errors.Is).
 func (r *Report) Err() error {
 	for _, s := range r.Steps {
 		if s.Status == Failed {
 			return fmt.Errorf("step %s failed: %s", s.Name, s.Error)
 		}
 	}
+	for _, s := range r.Steps {
+		if s.Status == Cancelled {
+			return fmt.Errorf("%w during step %s: %s", ErrCancelled, s.Name, s.Error)
+		}
+	}
+	if r.CancelledBy != "" {
+		return fmt.Errorf("%w before every step ran: %s", ErrCancelled, r.CancelledBy)
+	}
 	return nil
+}
+
+// ErrCancelled is the error Report.Err wraps when the run was cancelled.
+var ErrCancelled = errors.New("cancelled")
+
+// Cancelled reports whether the run was cancelled: a step was interrupted, or steps never ran.
+func (r *Report) Cancelled() bool {
+	if r.CancelledBy != "" {
+		return true
+	}
+	for _, s := range r.Steps {
+		if s.Status == Cancelled {
+			return true
+		}
+	}
+	return false
 }
 
 // Text renders the report as an aligned table for people.
@@ -193,7 +224,10 @@ func Validate(steps []Step) error {
 	return nil
 }
 
-// Run executes steps as a DAG and then the finally steps one by one, whatever happened. Progress lines
+// Run executes steps as a DAG and then the finally steps one by one, whatever happened. When ctx is
+// cancelled no new step starts; a running step that then returns an error is Cancelled (not
+// Failed), the steps that never started are Skipped ("cancelled: …"), and the finally steps run
+// with a ctx that is not cancelled (context.WithoutCancel: they bound themselves). Progress lines
 // ("▶ name", "✔ name 1.2s detail", "✘ name: error", "- name skipped: reason") go to out, and so do
 // the lines steps write to Progress(ctx). Each step runs inside its own span (see the package doc).
 func Run(ctx context.Context, out io.Writer, steps []Step, finally ...Step) *Report {
@@ -247,7 +281,13 @@ func Run(ctx context.Context, out io.Writer, steps []Step, finally ...Step) *Rep
 			span.SetAttributes(AttrStatus.String(string(o.Status)), AttrDetail.String(oneLine(o.Detail)))
 			return o
 		}
-		if err != nil {
+		if err != nil && !isFinally && ctx.Err() != nil {
+			// Interrupted: whatever the step says, it stopped because the run was cancelled.
+			o.Status, o.Error = Cancelled, err.Error()
+			logf("⊘ %s cancelled (%s): %s", s.Name, o.Duration.Round(100*time.Millisecond), o.Error)
+			span.RecordError(err)
+			span.SetStatus(codes.Error, "cancelled: "+oneLine(o.Error))
+		} else if err != nil {
 			o.Status, o.Error = Failed, err.Error()
 			logf("✘ %s (%s): %s", s.Name, o.Duration.Round(100*time.Millisecond), o.Error)
 			span.RecordError(err)
@@ -302,7 +342,7 @@ func Run(ctx context.Context, out io.Writer, steps []Step, finally ...Step) *Rep
 		name := <-done
 		running--
 		mu.Lock()
-		if outcomes[name].Status == Failed && failed == "" {
+		if st := outcomes[name].Status; (st == Failed || st == Cancelled) && failed == "" {
 			failed = name
 		}
 		mu.Unlock()
@@ -313,6 +353,9 @@ func Run(ctx context.Context, out io.Writer, steps []Step, finally ...Step) *Rep
 			continue
 		}
 		reason := skipReason(s, outcomes, failed, ctx.Err())
+		if ctx.Err() != nil && failed == "" {
+			rep.CancelledBy = context.Cause(ctx).Error()
+		}
 		logf("- %s skipped: %s", s.Name, reason)
 		// A skipped step gets a zero-length span, so the trace shows the whole DAG.
 		attrs := []attribute.KeyValue{AttrFinally.Bool(false), AttrStatus.String(string(Skipped)), AttrDetail.String(reason)}
@@ -400,6 +443,9 @@ func skipReason(s Step, outcomes map[string]*Outcome, failed string, ctxErr erro
 	for _, a := range s.After {
 		if o := outcomes[a]; o != nil && o.Status == Failed {
 			return "after failed step " + a
+		}
+		if o := outcomes[a]; o != nil && o.Status == Cancelled {
+			return "after cancelled step " + a
 		}
 	}
 	for _, a := range s.After {

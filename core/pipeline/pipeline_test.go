@@ -164,3 +164,47 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// A step running when ctx is cancelled, and returning an error, is Cancelled (not Failed); steps
+// after it are skipped; Err says the run was cancelled.
+func TestInterruptedStepIsCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	rep := Run(ctx, &out, []Step{
+		{Name: "roll", Run: func(c context.Context) (string, error) {
+			cancel()
+			<-c.Done()
+			return "", errors.New("interrupted: " + c.Err().Error())
+		}},
+		{Name: "smoke", After: []string{"roll"}, Run: ok("")},
+	}, Step{Name: "unlock", Run: ok("released")})
+	st := statuses(rep)
+	if st["roll"] != Cancelled || st["smoke"] != Skipped || st["unlock"] != Succeeded {
+		t.Fatalf("statuses = %v", st)
+	}
+	if !rep.Cancelled() || !errors.Is(rep.Err(), ErrCancelled) || !strings.Contains(rep.Err().Error(), "during step roll: interrupted") {
+		t.Errorf("Cancelled %v, Err %v", rep.Cancelled(), rep.Err())
+	}
+	if !strings.Contains(out.String(), "⊘ roll cancelled") || !strings.Contains(out.String(), "smoke skipped: after cancelled step roll") {
+		t.Errorf("progress:\n%s", out.String())
+	}
+	// A step that fails with the run not cancelled stays Failed.
+	rep = Run(context.Background(), nil, []Step{{Name: "x", Run: func(context.Context) (string, error) { return "", errors.New("boom") }}})
+	if statuses(rep)["x"] != Failed || rep.Cancelled() || errors.Is(rep.Err(), ErrCancelled) {
+		t.Errorf("a plain failure: %v, %v", statuses(rep), rep.Err())
+	}
+}
+
+// Cancelled between steps (the running one finished well): the run still reports the cancellation.
+func TestCancelledBetweenStepsIsCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	rep := Run(ctx, nil, []Step{
+		{Name: "a", Run: func(context.Context) (string, error) { cancel(); return "done", nil }},
+		{Name: "b", After: []string{"a"}, Run: ok("")},
+	})
+	st := statuses(rep)
+	if st["a"] != Succeeded || st["b"] != Skipped || !rep.Cancelled() || rep.CancelledBy != "context canceled" ||
+		!errors.Is(rep.Err(), ErrCancelled) {
+		t.Errorf("statuses %v, cancelled %q, err %v", st, rep.CancelledBy, rep.Err())
+	}
+}

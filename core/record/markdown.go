@@ -19,7 +19,10 @@ func (r *Record) markdown() string {
 		mode = " (dry-run, emulated account)"
 	}
 	icon := "✅"
-	if !r.Succeeded() {
+	switch {
+	case r.Cancelled():
+		icon = "⊘"
+	case !r.Succeeded():
 		icon = "❌"
 	}
 	verb := "Deploy"
@@ -75,6 +78,13 @@ func (r *Record) markdown() string {
 			fmt.Fprintf(&b, "- %s: `sha256:%s`\n", cell(k), cell(r.PlanHashes[k]))
 		}
 	}
+	if c := r.Cancellation; c != nil {
+		b.WriteString("\n### Cancelled\n\n")
+		fmt.Fprintf(&b, "- reason: %s\n", cell(c.Reason))
+		for _, s := range c.Interrupted {
+			fmt.Fprintf(&b, "- interrupted: %s\n", cell(s))
+		}
+	}
 	if rb := r.Rollback; rb != nil {
 		b.WriteString("\n### Roll-back to the previous release\n\n")
 		fmt.Fprintf(&b, "- reason: %s\n", cell(rb.Reason))
@@ -120,6 +130,8 @@ func statusCell(s Status) string {
 		return "❌ failed"
 	case Skipped:
 		return "⏭️ skipped"
+	case Cancelled:
+		return "⊘ cancelled"
 	}
 	return cell(string(s))
 }

@@ -35,6 +35,9 @@ const (
 	Failed = pipeline.Failed
 	// Skipped means the step did not run; Detail says why (no change, an earlier failure, not selected).
 	Skipped = pipeline.Skipped
+	// Cancelled means the step was running when the deploy was cancelled; Detail says what it left.
+	// Stored as "failed" with "cancelled": true, so readers that predate it see no success.
+	Cancelled = pipeline.Cancelled
 )
 
 // legacyRan is how records written before the shared status said Succeeded.
@@ -57,11 +60,17 @@ type stepJSON struct {
 	Started    time.Time `json:"started,omitzero"`
 	DurationMs int64     `json:"durationMs"`
 	Detail     string    `json:"detail,omitempty"`
+	// Cancelled marks a Cancelled step, whose status is stored as "failed" (see Cancelled).
+	Cancelled bool `json:"cancelled,omitempty"`
 }
 
-// MarshalJSON writes Duration as durationMs.
+// MarshalJSON writes Duration as durationMs, and a Cancelled step as failed + cancelled.
 func (s Step) MarshalJSON() ([]byte, error) {
-	return json.Marshal(stepJSON{s.Name, s.Status, s.Started, s.Duration.Milliseconds(), s.Detail})
+	j := stepJSON{s.Name, s.Status, s.Started, s.Duration.Milliseconds(), s.Detail, false}
+	if s.Status == Cancelled {
+		j.Status, j.Cancelled = Failed, true
+	}
+	return json.Marshal(j)
 }
 
 // UnmarshalJSON reads durationMs back into Duration.
@@ -72,6 +81,9 @@ func (s *Step) UnmarshalJSON(b []byte) error {
 	}
 	if j.Status == legacyRan {
 		j.Status = Succeeded
+	}
+	if j.Cancelled {
+		j.Status = Cancelled
 	}
 	*s = Step{Name: j.Name, Status: j.Status, Started: j.Started, Duration: time.Duration(j.DurationMs) * time.Millisecond, Detail: j.Detail}
 	return nil
@@ -119,10 +131,21 @@ type Record struct {
 	// served again. The record's GitSHA, ImageRef, TaskDefinitions, EnvFileKey and Bundle are that
 	// release's.
 	RollbackTo *RollbackTo `json:"rollbackTo,omitempty"`
-	Steps      []Step      `json:"steps"`
+	// Cancellation is set when the run was cancelled (Ctrl-C, SIGTERM, a cancelled CI job): what
+	// was interrupted and what the clean-up did.
+	Cancellation *Cancellation `json:"cancellation,omitempty"`
+	Steps        []Step        `json:"steps"`
 
 	// redactor is the last Redact's (Markdown redacts with it too).
 	redactor *redact.Redactor
+}
+
+// Cancellation is what a cancelled run interrupted.
+type Cancellation struct {
+	// Reason is the context's error or cause ("context canceled").
+	Reason string `json:"reason"`
+	// Interrupted are the steps that were running ("migrate-and-roll: …what it left…").
+	Interrupted []string `json:"interrupted,omitempty"`
 }
 
 // RollbackTo names the release a release-level roll-back served again, and the one it replaced.
@@ -249,20 +272,39 @@ func (r *Record) Redact(red *redact.Redactor) {
 // Finish stamps the end time.
 func (r *Record) Finish() { r.Finished = time.Now().UTC() }
 
-// Succeeded reports whether no step failed.
+// Succeeded reports whether no step failed or was cancelled, and the run was not cancelled.
 func (r *Record) Succeeded() bool {
+	if r.Cancellation != nil {
+		return false
+	}
 	for _, s := range r.Steps {
-		if s.Status == Failed {
+		if s.Status == Failed || s.Status == Cancelled {
 			return false
 		}
 	}
 	return true
 }
 
-// Outcome is "succeeded" or "failed".
+// Cancelled reports whether the run was cancelled (a step was interrupted, or Cancellation is set).
+func (r *Record) Cancelled() bool {
+	if r.Cancellation != nil {
+		return true
+	}
+	for _, s := range r.Steps {
+		if s.Status == Cancelled {
+			return true
+		}
+	}
+	return false
+}
+
+// Outcome is "succeeded", "failed" or "cancelled".
 func (r *Record) Outcome() string {
-	if r.Succeeded() {
+	switch {
+	case r.Succeeded():
 		return "succeeded"
+	case r.Cancelled():
+		return OutcomeCancelled
 	}
 	return "failed"
 }
@@ -271,6 +313,7 @@ func (r *Record) Outcome() string {
 const (
 	OutcomeRolledBack     = "rolled back"
 	OutcomeRefusedByLock  = "refused by lock"
+	OutcomeCancelled      = "cancelled"
 	outcomeRollbackPrefix = "rollback to "
 )
 
@@ -278,6 +321,8 @@ const (
 // "failed", "rolled back" (failed and returned to the previous release), "failed, roll-back
 // incomplete", "refused by lock" (another deploy held the lock), or "rollback to <commit12>" for a
 // release-level roll-back (" failed" or " refused by lock" appended when it did not complete).
+// A cancelled run is "cancelled", "cancelled, rolled back" (its roll-back returned what had
+// changed) or "cancelled, roll-back incomplete".
 func (r *Record) ReleaseOutcome() string {
 	if rt := r.RollbackTo; rt != nil {
 		sha := rt.GitSHA
@@ -289,6 +334,8 @@ func (r *Record) ReleaseOutcome() string {
 			return outcomeRollbackPrefix + sha
 		case r.refusedByLock():
 			return outcomeRollbackPrefix + sha + " " + OutcomeRefusedByLock
+		case r.Cancelled():
+			return outcomeRollbackPrefix + sha + " " + OutcomeCancelled
 		}
 		return outcomeRollbackPrefix + sha + " failed"
 	}
@@ -297,6 +344,15 @@ func (r *Record) ReleaseOutcome() string {
 	}
 	if r.refusedByLock() {
 		return OutcomeRefusedByLock
+	}
+	if r.Cancelled() {
+		switch rb := r.Rollback; {
+		case rb == nil || (len(rb.Services) == 0 && rb.SPA == nil):
+			return OutcomeCancelled
+		case rb.Complete():
+			return OutcomeCancelled + ", " + OutcomeRolledBack
+		}
+		return OutcomeCancelled + ", roll-back incomplete"
 	}
 	if r.Rollback != nil {
 		if r.Rollback.Complete() {

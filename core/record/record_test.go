@@ -1,6 +1,7 @@
 package record
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -122,5 +123,55 @@ func TestKeyIsUniquePerRun(t *testing.T) {
 	old := &Record{GitSHA: "0123456789abcdef0123", Started: at}
 	if want := "deploy/records/20261201T100000Z-0123456789ab.json"; old.Key() != want {
 		t.Fatalf("a record without a run id keeps the old key: %s", old.Key())
+	}
+}
+
+// A cancelled step is stored as failed + cancelled (a reader that predates "cancelled" sees no
+// success) and read back as Cancelled; the outcomes say cancelled.
+func TestCancelledRecord(t *testing.T) {
+	r := New("staging", "ci", "c0ffee0123456789")
+	r.Add(Step{Name: "lock", Status: Succeeded})
+	r.Add(Step{Name: "migrate-and-roll", Status: Cancelled, Detail: "rollout: cancelled while rolling api"})
+	r.Add(Step{Name: "smoke", Status: Skipped, Detail: "after cancelled step migrate-and-roll"})
+	r.Cancellation = &Cancellation{Reason: "context canceled", Interrupted: []string{"migrate-and-roll: rollout: cancelled while rolling api"}}
+	b, err := r.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored struct {
+		Outcome string `json:"outcome"`
+		Steps   []map[string]any
+	}
+	if err := json.Unmarshal(b, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored.Outcome != "cancelled" || stored.Steps[1]["status"] != "failed" || stored.Steps[1]["cancelled"] != true || stored.Steps[0]["cancelled"] != nil {
+		t.Errorf("stored %s", b)
+	}
+	back, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Steps[1].Status != Cancelled || back.Succeeded() || !back.Cancelled() || back.ReleaseOutcome() != "cancelled" {
+		t.Errorf("read back: %+v, outcome %s", back.Steps[1], back.ReleaseOutcome())
+	}
+	back.Rollback = &Rollback{Services: []ServiceRollback{{Service: "api", RolledBack: true}}}
+	if got := back.ReleaseOutcome(); got != "cancelled, rolled back" {
+		t.Errorf("outcome %q", got)
+	}
+	back.Rollback.Services[0].RolledBack = false
+	if got := back.ReleaseOutcome(); got != "cancelled, roll-back incomplete" {
+		t.Errorf("outcome %q", got)
+	}
+	md := back.Markdown()
+	for _, want := range []string{"## ⊘ Deploy staging cancelled", "| migrate-and-roll | ⊘ cancelled |", "### Cancelled", "- interrupted: migrate-and-roll: rollout"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	// A record written before cancellation existed reads as before.
+	old, err := Parse([]byte(`{"environment":"staging","gitSha":"c0ffee","started":"2026-01-01T00:00:00Z","steps":[{"name":"lock","status":"ran","durationMs":5},{"name":"roll","status":"failed","durationMs":5}]}`))
+	if err != nil || old.Cancelled() || old.Outcome() != "failed" || old.Steps[0].Status != Succeeded {
+		t.Errorf("old record: %+v %v", old, err)
 	}
 }

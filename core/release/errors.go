@@ -24,6 +24,9 @@ func s3Error(err error, bucket, doing string) error {
 	if errors.As(err, &re) {
 		status = re.HTTPStatusCode()
 	}
+	if ee, ok := awsconf.Expired(err); ok {
+		return fmt.Errorf("release: AWS rejected the credentials (%s) when trying to %s s3://%s: the session expired: %s", ee.Code, doing, bucket, awsconf.ExpiredAdvice)
+	}
 	if cred, ok := awsconf.RejectedCredentials(err); ok {
 		// Before the 403 check: S3 answers rejected keys with 403 too.
 		return fmt.Errorf("release: AWS rejected the credentials (%s) when trying to %s s3://%s: %s", cred, doing, bucket, awsconf.FixCredentials)

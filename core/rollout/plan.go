@@ -510,7 +510,19 @@ func (e *Engine) describeTaskDefinition(ctx context.Context, ref string) (*ecsty
 }
 
 // explain turns an AWS error into one line that says what to do.
+// credentialsExpired is core/awsconf's ExpiredError (every config of awsconf turns an expired
+// session's error into one, with a message that says so); not imported, as awsconf's own tests
+// import packages that import this one.
+type credentialsExpired interface {
+	error
+	CredentialsExpired()
+}
+
 func explain(err error, what string) error {
+	var ce credentialsExpired
+	if errors.As(err, &ce) {
+		return &explained{msg: fmt.Sprintf("rollout: %s: %v", what, ce), err: err}
+	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		var msg string

@@ -19,6 +19,8 @@ const (
 	OutcomeRolledBack     = "rolled back"
 	OutcomeRollbackFailed = "roll-back failed"
 	OutcomeNoOp           = "nothing to do"
+	// OutcomeInterrupted: the roll's ctx was cancelled while services were being rolled.
+	OutcomeInterrupted = "interrupted"
 )
 
 // Who rolled a service back.
@@ -218,8 +220,25 @@ func (e *Engine) rollTo(ctx context.Context, cluster string, targets []*ServiceR
 	}
 	res.Reason = failure.Error()
 	if ctx.Err() != nil {
-		res.Outcome = "interrupted"
-		return res, failure
+		// Cancelled: no roll-back here (its ctx is done); the caller returns the services to From
+		// on a context of its own (core/deploy's roll-back step).
+		res.Outcome = OutcomeInterrupted
+		var moving []string
+		for i, w := range ws {
+			switch {
+			case w.depID != "":
+				moving = append(moving, fmt.Sprintf("%s → %s (deployment %s)", w.res.Name, shortTD(w.to), w.depID))
+			case errs[i] != nil:
+				// The update may have gone through with its answer lost to the cancellation.
+				moving = append(moving, fmt.Sprintf("%s → %s (update sent, its answer lost)", w.res.Name, shortTD(w.to)))
+			}
+		}
+		e.printf("%s", res.Text())
+		if len(moving) == 0 {
+			return res, fmt.Errorf("rollout: cancelled before any service was updated: %w", context.Cause(ctx))
+		}
+		return res, fmt.Errorf("rollout: cancelled while rolling %s: not watched to the end, not rolled back here: %w",
+			strings.Join(moving, ", "), context.Cause(ctx))
 	}
 	if !rollBack {
 		res.Outcome = "failed"

@@ -28,6 +28,78 @@ type TaskResult struct {
 	Duration      time.Duration `json:"duration"`
 	// LogLines are the container's last log lines (kept on failure).
 	LogLines []string `json:"logLines,omitempty"`
+	// Cancelled is set when the deploy was cancelled while the task ran: StopTask was sent
+	// (Stopped) or could not be (StopError: the task may still be running).
+	Cancelled bool   `json:"cancelled,omitempty"`
+	Stopped   bool   `json:"stopped,omitempty"`
+	StopError string `json:"stopError,omitempty"`
+}
+
+// CancelledReason is the StopTask reason of a one-off task stopped because the deploy was cancelled.
+const CancelledReason = "bookme-deploy: cancelled"
+
+// stopTimeout bounds the StopTask of a cancelled deploy's task (the deploy's ctx is cancelled: the
+// stop runs on a context of its own).
+var stopTimeout = 30 * time.Second
+
+// stopStartedBy stops, after a cancelled RunTask, any task of the cluster that r's startedBy names
+// (ECS may have started it with its answer lost), on a fresh context bounded by stopTimeout.
+func (e *Engine) stopStartedBy(ctx context.Context, cluster string, r oneOffRun) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
+	defer cancel()
+	lt, err := e.ECS.ListTasks(sctx, &ecs.ListTasksInput{Cluster: aws.String(cluster), StartedBy: aws.String(r.startedBy),
+		DesiredStatus: ecstypes.DesiredStatusRunning})
+	if err != nil {
+		return fmt.Errorf("rollout: cancelled while starting the %s task, and the cluster's tasks could not be listed (%v): a task started by %s may be running; check with aws ecs list-tasks --cluster %s --started-by %s; no service was changed: %w",
+			r.label, explain(err, "list tasks"), r.startedBy, cluster, r.startedBy, context.Cause(ctx))
+	}
+	var stopped, failed []string
+	for _, arn := range lt.TaskArns {
+		if _, err := e.ECS.StopTask(sctx, &ecs.StopTaskInput{Cluster: aws.String(cluster), Task: aws.String(arn),
+			Reason: aws.String(CancelledReason)}); err != nil {
+			failed = append(failed, lastSegment(arn)+" ("+explain(err, "stop task").Error()+")")
+			continue
+		}
+		stopped = append(stopped, lastSegment(arn))
+	}
+	switch {
+	case len(failed) > 0:
+		return fmt.Errorf("rollout: cancelled while starting the %s task; could NOT stop %s (stopped: %s): stop them by hand; no service was changed: %w",
+			r.label, strings.Join(failed, ", "), orNothing(stopped), context.Cause(ctx))
+	case len(stopped) > 0:
+		return fmt.Errorf("rollout: cancelled while starting the %s task: stopped %s (StopTask, reason %q); no service was changed: %w",
+			r.label, strings.Join(stopped, ", "), CancelledReason, context.Cause(ctx))
+	}
+	return fmt.Errorf("rollout: cancelled before the %s task started (no task of %s runs); no service was changed: %w",
+		r.label, r.startedBy, context.Cause(ctx))
+}
+
+func orNothing(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+// stopCancelled stops a one-off task whose deploy was cancelled (ctx is done), on a fresh context
+// bounded by stopTimeout, and returns the error that says truthfully what became of it.
+func (e *Engine) stopCancelled(ctx context.Context, cluster string, r oneOffRun, res *TaskResult) error {
+	res.Cancelled = true
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
+	defer cancel()
+	arn := res.TaskARN
+	_, err := e.ECS.StopTask(sctx, &ecs.StopTaskInput{Cluster: aws.String(cluster), Task: aws.String(arn),
+		Reason: aws.String(CancelledReason)})
+	if err != nil {
+		res.StopError = explain(err, "stop the "+r.label+" task").Error()
+		e.printf("%s: cancelled; StopTask of %s failed: %s\n", r.prefix, lastSegment(arn), res.StopError)
+		return fmt.Errorf("rollout: cancelled while the %s task %s ran, and it could NOT be stopped (%s): it may still be running; stop it by hand: aws ecs stop-task --cluster %s --task %s; no service was changed: %w",
+			r.label, lastSegment(arn), res.StopError, cluster, arn, context.Cause(ctx))
+	}
+	res.Stopped = true
+	e.printf("%s: cancelled; stopped task %s (StopTask, reason %q)\n", r.prefix, lastSegment(arn), CancelledReason)
+	return fmt.Errorf("rollout: cancelled while the %s task %s ran: stopped it (StopTask, reason %q), so it may have done part of its work; no service was changed: %w",
+		r.label, lastSegment(arn), CancelledReason, context.Cause(ctx))
 }
 
 // MigrationResult is the migration task's TaskResult (the name Migrate and Result.Migration have
@@ -110,6 +182,10 @@ func (e *Engine) runOneOff(ctx context.Context, p *Plan, r oneOffRun) (*TaskResu
 	clk := e.clock()
 	start := clk.Now()
 	out, err := e.ECS.RunTask(ctx, in)
+	if err != nil && ctx.Err() != nil {
+		// Cancelled during RunTask: ECS may have started the task with the answer lost.
+		return nil, e.stopStartedBy(ctx, p.Cluster, r)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w; %s", explain(err, "run the "+r.label+" task"), r.onFailure)
 	}
@@ -126,10 +202,16 @@ func (e *Engine) runOneOff(ctx context.Context, p *Plan, r oneOffRun) (*TaskResu
 	last := ""
 	for {
 		if err := clk.Sleep(ctx, st.PollInterval); err != nil {
+			if ctx.Err() != nil {
+				return res, e.stopCancelled(ctx, p.Cluster, r, res)
+			}
 			return res, err
 		}
 		dt, err := e.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(p.Cluster), Tasks: []string{arn}})
 		if err != nil {
+			if ctx.Err() != nil {
+				return res, e.stopCancelled(ctx, p.Cluster, r, res)
+			}
 			return res, fmt.Errorf("%w; %s", explain(err, "describe the "+r.label+" task"), r.onFailure)
 		}
 		res.Duration = clk.Now().Sub(start)
