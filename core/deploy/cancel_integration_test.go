@@ -31,9 +31,11 @@ import (
 	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
 	"bookme-deploy/core/emulator/motoecs"
+	"bookme-deploy/core/lock"
 	"bookme-deploy/core/pipeline"
 	"bookme-deploy/core/record"
 	"bookme-deploy/core/rollout"
+	"bookme-deploy/core/smoke"
 	"bookme-deploy/internal/testenv"
 )
 
@@ -296,3 +298,39 @@ func TestShortSessionRefusesTheDeployBeforeAnythingChanges(t *testing.T) {
 		t.Errorf("a stage ran: %d tofu plans, %d pushes", r.tofu.count("plan", ""), r.images.count())
 	}
 }
+
+// The deploy lock is lost mid-deploy (someone forced it open; its heartbeat finds it gone): the
+// deploy is cancelled with the lost lock as the cause — it stops, rolls back what it moved, and the
+// record says cancelled and why.
+func TestLostLockCancelsTheDeploy(t *testing.T) {
+	r := newRig(t)
+	mustDeploy(t, r.deployment(t, nil))
+	before := r.serviceTDs(t)
+	r.smoke = func(ctx context.Context, _ smoke.Target) (string, error) {
+		if _, _, err := lock.ForceUnlock(ctx, r.s3, deploy.LockOptions(env, stateB, deploy.Timeouts{})); err != nil {
+			return "", err
+		}
+		select { // the heartbeat (every 200 ms here) notices and cancels the deploy
+		case <-ctx.Done():
+			return "", context.Cause(ctx)
+		case <-time.After(10 * time.Second):
+			return "", errors.New("the deploy went on for 10 s after its lock was forced open")
+		}
+	}
+	d := r.deployment(t, func(c *deploy.Config) { c.GitSHA = nextCommit; c.Timeouts.LockTTL = 600 * time.Millisecond })
+	nextSecond()
+	_, err := d.Deploy(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "lock") {
+		t.Fatalf("deploy error %v, want a cancellation naming the lost lock", err)
+	}
+	rec := lastRecord(t, r)
+	if rec.Cancellation == nil || !strings.Contains(rec.Cancellation.Reason, "lock") {
+		t.Fatalf("record cancellation %+v, want the lost lock as the reason", rec.Cancellation)
+	}
+	for svc, td := range r.serviceTDs(t) {
+		if td != before[svc] {
+			t.Errorf("service %s runs %s after the cancelled deploy, want its previous %s", svc, td, before[svc])
+		}
+	}
+}
+

@@ -28,7 +28,7 @@ func LockKey(env string) string { return lock.KeyFor(env) }
 // LockOptions are an environment's deploy lock options.
 func LockOptions(env, stateBucket string, t Timeouts) lock.Options {
 	t = t.withDefaults()
-	return lock.Options{Bucket: stateBucket, Key: LockKey(env), Poll: t.LockPoll, Timeout: t.Lock}
+	return lock.Options{Bucket: stateBucket, Key: LockKey(env), Poll: t.LockPoll, Timeout: t.Lock, TTL: t.LockTTL}
 }
 
 // Commit decides which commit a run deploys or publishes: the given one, else HEAD; a working tree

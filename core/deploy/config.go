@@ -153,6 +153,9 @@ type SmokeChecks struct {
 type Timeouts struct {
 	// Lock is how long to wait for another deploy's lock (default 10 min); LockPoll how often to look.
 	Lock, LockPoll time.Duration
+	// LockTTL is how long the held lock lasts without a renewal (lock.DefaultTTL when zero); its
+	// heartbeat renews it every third of that.
+	LockTTL time.Duration
 	// Invalidation is how long to wait for CloudFront (default 20 min); InvalidationPoll how often.
 	Invalidation, InvalidationPoll time.Duration
 	// Rollout are the ECS waits (one-off tasks, the roll; core/rollout's defaults).

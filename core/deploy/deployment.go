@@ -48,6 +48,8 @@ type Deployment struct {
 	// firstRelease maps each service this deploy moved off OpenTofu's template (its first release):
 	// a roll-back leaves it where it is.
 	firstRelease map[string]string
+	// stop cancels the running deploy (with the cause): the lock's OnLost calls it.
+	stop context.CancelCauseFunc
 	// rollingFrom is set while migrate-and-roll runs (and stays when it was cancelled): the revision
 	// each service ran before it, for the roll-back of a roll the cancellation interrupted.
 	rollingFrom map[string]string

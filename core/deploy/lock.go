@@ -11,6 +11,14 @@ import (
 func (d *Deployment) lockOptions(ctx context.Context) lock.Options {
 	o := LockOptions(d.cfg.Env, d.cfg.StateBucket, d.timeouts)
 	o.Progress = d.progress(ctx)
+	o.OnLost = func(err error) {
+		d.mu.Lock()
+		stop := d.stop
+		d.mu.Unlock()
+		if stop != nil {
+			stop(err)
+		}
+	}
 	return o
 }
 

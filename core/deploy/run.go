@@ -44,6 +44,13 @@ func (d *Deployment) Deploy(ctx context.Context) (*pipeline.Report, error) {
 	if err != nil {
 		return &pipeline.Report{}, err
 	}
+	// A lost deploy lock (another run took it over, or it was forced open) cancels the deploy: its
+	// steps stop, the finally steps (roll-back, unlock) run, the record says cancelled and why.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	d.mu.Lock()
+	d.stop = stop
+	d.mu.Unlock()
 	rep := pipeline.Run(ctx, d.out, steps, finally...)
 	// The record is written after the DAG, with every step's outcome, whatever happened.
 	d.rec.SetSteps(rep)
