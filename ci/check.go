@@ -22,7 +22,7 @@ func (m *Bookme) Check(
 		WithEnvVariable("CGO_ENABLED", "0").
 		WithDirectory("/src", source, dagger.ContainerWithDirectoryOpts{
 			Include: []string{"go.mod", "go.sum", "core/**", "internal/**", "cmd/**", "test/**", "ci/*.go", "ci/go.mod", "service-config/**", "infra/**", ".github/**", "docs/**", "README.md", "dagger.json",
-				"bookme-deploy.yaml", "examples/cra-app/**", "examples/bookme/api/Dockerfile", "examples/bookme/frontend/package.json"},
+				"bookme-deploy.yaml", "examples/cra-app/**", "examples/bookme/api/Dockerfile", "examples/bookme/api/accounts/views.py", "examples/bookme/frontend/src/main.jsx", "examples/bookme/frontend/package.json"},
 		}).
 		WithWorkdir("/src").
 		WithExec([]string{"go", "vet", "./..."}).

@@ -399,7 +399,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg releases", err))
 				}
 			}
-			var passwordMark string
+			var passwordMark *dagger.Secret
 			if inputArgs["passwordMark"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["passwordMark"]), &passwordMark)
 				if err != nil {
@@ -441,7 +441,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg releases", err))
 				}
 			}
-			var passwordMark string
+			var passwordMark *dagger.Secret
 			if inputArgs["passwordMark"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["passwordMark"]), &passwordMark)
 				if err != nil {

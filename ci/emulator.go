@@ -42,9 +42,10 @@ func (m *Bookme) DryRun(
 	// after its cut-over; rollback to A).
 	// +default=3
 	releases int,
-	// A prefix moto puts on every password it generates (the Redis user's), for a leak scan.
+	// A prefix moto puts on every password it generates (the Redis user's), for a leak scan; a secret,
+	// so that the call's own log does not show it.
 	// +optional
-	passwordMark string,
+	passwordMark *dagger.Secret,
 	// A directory of the repository laid over its root for the rehearsal (its own bookme-deploy.yaml,
 	// API, client, service-config), e.g. examples/cra-app; only with --releases=1.
 	// +optional
@@ -72,9 +73,10 @@ func (m *Bookme) DryRunArtifacts(
 	// after its cut-over; rollback to A).
 	// +default=3
 	releases int,
-	// A prefix moto puts on every password it generates (the Redis user's), for a leak scan.
+	// A prefix moto puts on every password it generates (the Redis user's), for a leak scan; a secret,
+	// so that the call's own log does not show it.
 	// +optional
-	passwordMark string,
+	passwordMark *dagger.Secret,
 	// A directory of the repository laid over its root for the rehearsal (its own bookme-deploy.yaml,
 	// API, client, service-config), e.g. examples/cra-app; only with --releases=1.
 	// +optional
@@ -98,7 +100,7 @@ type dryRunResult struct {
 
 // rehearse runs the rehearsal; with collect, the artifacts are gathered while the account still runs.
 // The app's config is read (and a bad one refused) before the emulated account starts.
-func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, releases int, passwordMark string, collect bool, app string) (*dryRunResult, error) {
+func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, releases int, passwordMark *dagger.Secret, collect bool, app string) (*dryRunResult, error) {
 	m, err := m.laid(app, releases)
 	if err != nil {
 		return nil, err
@@ -217,14 +219,18 @@ func (m *Bookme) standIn(ctx context.Context, gitSha *string) (*Bookme, error) {
 
 // startEmulator starts moto (marking the passwords it generates, when told) and connects to it with
 // the module's credentials; tool containers get it bound as "moto" with its CA.
-func (m *Bookme) startEmulator(ctx context.Context, passwordMark string) (*dagger.Service, *access, error) {
+func (m *Bookme) startEmulator(ctx context.Context, passwordMark *dagger.Secret) (*dagger.Service, *access, error) {
 	certs, err := emulator.NewTLS(emulator.Host)
 	if err != nil {
 		return nil, nil, err
 	}
 	spec := emulator.Moto(certs)
-	if passwordMark != "" {
-		spec.Env[emulator.PasswordMarkEnv] = passwordMark
+	if passwordMark != nil {
+		mark, err := passwordMark.Plaintext(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		spec.SecretEnv = map[string]string{emulator.PasswordMarkEnv: mark}
 	}
 	svc, err := start(ctx, spec)
 	if err != nil {
@@ -302,6 +308,9 @@ func start(ctx context.Context, s emulator.Service) (*dagger.Service, error) {
 	}
 	for k, v := range s.Env {
 		ctr = ctr.WithEnvVariable(k, v)
+	}
+	for k, v := range s.SecretEnv {
+		ctr = ctr.WithSecretVariable(k, dag.SetSecret("stand-in-"+run+k, v))
 	}
 	svc, err := ctr.AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true, Args: s.Args}).Start(ctx)
 	if err != nil {

@@ -7,7 +7,8 @@ type Service struct {
 	Port  int
 	// Files are written into the container; SecretFiles are mounted as secrets (never in a layer).
 	Files, SecretFiles map[string]string
-	Env                map[string]string
+	// Env are plain variables; SecretEnv are set as secret variables (never printed, never in a layer).
+	Env, SecretEnv map[string]string
 	// Args follow the image's entrypoint.
 	Args []string
 }

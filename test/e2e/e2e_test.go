@@ -136,9 +136,9 @@ func dryRunArtifacts(t *testing.T) (dir, stderr string) {
 			t.Fatal(err)
 		}
 		artifacts.dir = d
-		_, artifacts.stderr, artifacts.took = dagger(t, []string{"BOOKME_FAKE_AWS=" + artifacts.awsKey},
+		_, artifacts.stderr, artifacts.took = dagger(t, []string{"BOOKME_FAKE_AWS=" + artifacts.awsKey, "BOOKME_FAKE_MARK=" + artifacts.redis},
 			"--aws-secret-access-key", "env:BOOKME_FAKE_AWS", "with-provider-mirror", "--dir", mirror(t),
-			"dry-run-artifacts", "--repeat=false", "--releases=1", "--password-mark", artifacts.redis, "--app", "examples/cra-app",
+			"dry-run-artifacts", "--repeat=false", "--releases=1", "--password-mark", "env:BOOKME_FAKE_MARK", "--app", "examples/cra-app",
 			"export", "--path", d)
 	})
 	if artifacts.dir == "" {
