@@ -52,7 +52,9 @@ func (t tofuRunner) container(ctx context.Context, name string, vars map[string]
 		return nil, nil, err
 	}
 	ctr := dag.Container().From(tofuImage).
-		WithMountedCache("/root/.terraform.d/plugin-cache", dag.CacheVolume("bookme-tofu-plugins")).
+		// One plugin cache per stack: OpenTofu's cache is not safe for concurrent `tofu init`s (two
+		// stacks planned in parallel lost a provider half-installed), a stack's runs are sequential.
+		WithMountedCache("/root/.terraform.d/plugin-cache", dag.CacheVolume("bookme-tofu-plugins-"+name)).
 		WithEnvVariable("TF_PLUGIN_CACHE_DIR", "/root/.terraform.d/plugin-cache").
 		WithEnvVariable("TF_IN_AUTOMATION", "1").
 		WithEnvVariable("TF_INPUT", "0")
