@@ -333,4 +333,3 @@ func TestLostLockCancelsTheDeploy(t *testing.T) {
 		}
 	}
 }
-

@@ -120,7 +120,7 @@ func (d *Deployment) serviceEnvFilesStrict(ctx context.Context) (map[string]stri
 			problems = append(problems, fmt.Sprintf("the revision of %s could not be read: %v", svc, err))
 			continue
 		}
-		for _, k := range strings.Split(envFileOf(td.TaskDefinition, "", b.ConfigBucket), ", ") {
+		for _, k := range strings.Split(EnvFileOf(td.TaskDefinition, "", b.ConfigBucket), ", ") {
 			if k != "" && out[svc] == "" {
 				out[svc] = k
 			} else if k != "" {

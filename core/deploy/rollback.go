@@ -114,7 +114,7 @@ func (d *Deployment) recordRelease(ctx context.Context, running map[string]strin
 		if err != nil {
 			d.logf(ctx, "record: the env file of %s could not be read: %v", shortRevision(arn), err)
 		} else {
-			envFile = envFileOf(out.TaskDefinition, b.APIContainerName, b.ConfigBucket)
+			envFile = EnvFileOf(out.TaskDefinition, b.APIContainerName, b.ConfigBucket)
 		}
 	}
 	d.mu.Lock()

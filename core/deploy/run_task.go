@@ -275,8 +275,8 @@ func PlanRun(ctx context.Context, p Ports, s Site, o RunOptions) (*RunPlan, erro
 	rp.TaskDefinition = aws.ToString(td.TaskDefinitionArn)
 	rp.TaskRole, rp.ExecutionRole = aws.ToString(td.TaskRoleArn), aws.ToString(td.ExecutionRoleArn)
 	rp.Image = rollout.ImageOf(td, container)
-	rp.EnvFile = envFileOf(td, container, s.ConfigBucket)
-	if apiEnv := envFileOf(apiTD, container, s.ConfigBucket); td != apiTD && apiEnv != rp.EnvFile {
+	rp.EnvFile = EnvFileOf(td, container, s.ConfigBucket)
+	if apiEnv := EnvFileOf(apiTD, container, s.ConfigBucket); td != apiTD && apiEnv != rp.EnvFile {
 		rp.Notes = append(rp.Notes, fmt.Sprintf("the API runs env file %s, the shell revision %s", orDash(apiEnv), orDash(rp.EnvFile)))
 	}
 	if apiImage := rollout.ImageOf(apiTD, container); td != apiTD && apiImage != rp.Image {

@@ -108,7 +108,7 @@ func liveStatus(ctx context.Context, eng *rollout.Engine, p Ports, s Site, rs []
 		} else {
 			ss.State = string(td.TaskDefinition.Status)
 			ss.Image = rollout.ImageOf(td.TaskDefinition, s.containerOf(td.TaskDefinition))
-			ss.EnvFile = envFileOf(td.TaskDefinition, s.containerOf(td.TaskDefinition), s.ConfigBucket)
+			ss.EnvFile = EnvFileOf(td.TaskDefinition, s.containerOf(td.TaskDefinition), s.ConfigBucket)
 			ss.GitSHA = rollout.GitSHAOf(td.Tags)
 		}
 		for _, r := range rs {
@@ -234,9 +234,9 @@ func (s Site) containerOf(td *ecstypes.TaskDefinition) string {
 	return ""
 }
 
-// envFileOf is the S3 env file a revision's container references: its key when it lives in the
+// EnvFileOf is the S3 env file a revision's container references: its key when it lives in the
 // config bucket, else its ARN ("" when it references none). Several are joined with ", ".
-func envFileOf(td *ecstypes.TaskDefinition, container, configBucket string) string {
+func EnvFileOf(td *ecstypes.TaskDefinition, container, configBucket string) string {
 	var out []string
 	for _, c := range td.ContainerDefinitions {
 		if container != "" && aws.ToString(c.Name) != container {

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"bookme-deploy/internal/testenv"
@@ -30,16 +29,9 @@ import (
 // connection until the client gives up).
 func lostSetup(t *testing.T) (direct, proxied *s3.Client, p *testenv.FaultProxy) {
 	t.Helper()
-	m := testenv.StartMoto(t)
-	cfg := m.Config(t)
-	testenv.CreateBucket(t, cfg, bucket)
-	p = testenv.StartFaultProxy(t, m.Endpoint, 1)
-	pcfg := testenv.ConfigFor(t, p.URL)
-	pcfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond })
-	}
-	pcfg.HTTPClient = &http.Client{Timeout: 2 * time.Second}
-	return testenv.S3(cfg), testenv.S3(pcfg), p
+	direct, proxied, p = faultySetup(t)
+	proxied = s3.New(proxied.Options(), func(o *s3.Options) { o.HTTPClient = &http.Client{Timeout: 2 * time.Second} })
+	return direct, proxied, p
 }
 
 // lockObjects lists every object under deploy/ (the lock must be exactly one object).

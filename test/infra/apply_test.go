@@ -59,18 +59,7 @@ func TestApplyAgainstMoto(t *testing.T) {
 	// moto as the dry-run runs it: core/emulator's patches and environment.
 	// Every password moto generates (the Redis user's) starts with passwordMark: the state scan finds it.
 	passwordMark := "PLANTEDredis" + randomToken(t)[:8]
-	motoOpts := []testenv.MotoOption{testenv.WithEmulatorPatches(), testenv.WithEnv(emulator.PasswordMarkEnv, passwordMark)}
-	for k, v := range emulator.MotoEnv {
-		motoOpts = append(motoOpts, testenv.WithEnv(k, v))
-	}
-	moto := testenv.StartMoto(t, motoOpts...)
-	cfg := moto.Config(t)
-	// moto's gaps (infra/README.md, "What moto cannot take") are core/emulator's module overrides,
-	// written only into the temporary copy of infra/.
-	root := tofutest.CopyTree(t, infraDir(t))
-	for module, hcl := range emulator.ModuleOverrides {
-		tofutest.WriteFile(t, filepath.Join(root, "modules", module), "emulator_override.tf", hcl)
-	}
+	moto, cfg, root := emulatedInfra(t, passwordMark)
 	capture := os.Getenv("BOOKME_CAPTURE_TESTDATA") // write outputs/plan JSON there (core/stack testdata)
 
 	passphrase := randomToken(t)
@@ -412,4 +401,21 @@ func releaseFromTemplates(t *testing.T, ctx context.Context, cfg aws.Config, tf 
 	if err != nil || len(svcs.Services) != 1 || aws.ToString(svcs.Services[0].TaskDefinition) != revs[b.APIServiceName] {
 		t.Errorf("tofu apply moved the API service: %v %v", err, svcs)
 	}
+}
+
+// emulatedInfra starts moto as the dry-run runs it (core/emulator's patches and environment, every
+// generated password starting with mark) and copies infra/ with core/emulator's module overrides —
+// moto's gaps (infra/README.md, "What moto cannot take") — written only into the copy.
+func emulatedInfra(t *testing.T, mark string) (*testenv.Moto, aws.Config, string) {
+	t.Helper()
+	motoOpts := []testenv.MotoOption{testenv.WithEmulatorPatches(), testenv.WithEnv(emulator.PasswordMarkEnv, mark)}
+	for k, v := range emulator.MotoEnv {
+		motoOpts = append(motoOpts, testenv.WithEnv(k, v))
+	}
+	moto := testenv.StartMoto(t, motoOpts...)
+	root := tofutest.CopyTree(t, infraDir(t))
+	for module, hcl := range emulator.ModuleOverrides {
+		tofutest.WriteFile(t, filepath.Join(root, "modules", module), "emulator_override.tf", hcl)
+	}
+	return moto, moto.Config(t), root
 }

@@ -40,17 +40,7 @@ import (
 func TestBaseStackKeepsRedisPasswordOutOfStateAndPlans(t *testing.T) {
 	ctx := context.Background()
 	mark := "PLANTEDredis" + hex.EncodeToString(randomBytes(t, 4)) // letters and digits, as the passwords
-	motoOpts := []testenv.MotoOption{testenv.WithEmulatorPatches(), testenv.WithEnv(emulator.PasswordMarkEnv, mark)}
-	for k, v := range emulator.MotoEnv {
-		motoOpts = append(motoOpts, testenv.WithEnv(k, v))
-	}
-	moto := testenv.StartMoto(t, motoOpts...)
-	cfg := moto.Config(t)
-
-	root := tofutest.CopyTree(t, infraDir(t))
-	for module, hcl := range emulator.ModuleOverrides {
-		tofutest.WriteFile(t, filepath.Join(root, "modules", module), "emulator_override.tf", hcl)
-	}
+	moto, cfg, root := emulatedInfra(t, mark)
 	stateBucket := "book-me-tofu-state-redis"
 	if err := emulator.Prepare(ctx, cfg, testenv.S3(cfg), emulator.Account{StateBucket: stateBucket, HostedZone: "book-me.example.com"}); err != nil {
 		t.Fatal(err)

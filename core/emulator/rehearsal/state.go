@@ -46,11 +46,9 @@ func Read(ctx context.Context, c *ecs.Client, s3c *s3.Client, s deploy.Site) (*S
 	for _, cd := range td.ContainerDefinitions {
 		if s.APIContainer == "" || aws.ToString(cd.Name) == s.APIContainer {
 			st.Image = aws.ToString(cd.Image)
-			for _, f := range cd.EnvironmentFiles {
-				st.EnvFile = strings.TrimPrefix(aws.ToString(f.Value), "arn:aws:s3:::"+s.ConfigBucket+"/")
-			}
 		}
 	}
+	st.EnvFile = deploy.EnvFileOf(td, s.APIContainer, s.ConfigBucket)
 	worker, err := c.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(st.Services[s.WorkerService])})
 	if err != nil {
 		return nil, fmt.Errorf("the worker's revision: %w", err)
