@@ -13,6 +13,7 @@ import (
 	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
 	"bookme-deploy/core/redact"
+	"bookme-deploy/core/stack"
 
 	"dagger/bookme/internal/dagger"
 )
@@ -26,8 +27,12 @@ type access struct {
 	keyID  *dagger.Secret
 	secret *dagger.Secret
 	token  *dagger.Secret
-	// bind adapts tool containers to where the account is (nothing for AWS).
+	// bind adapts tool containers to where the account is (nothing for AWS); tofu are the files that
+	// point OpenTofu there (emulator.Tofu).
 	bind func(*dagger.Container) *dagger.Container
+	tofu stack.Overrides
+	// emulated: the account is moto (emulator.go), so deployments are adapted to it.
+	emulated bool
 }
 
 // connect reads the credential secrets (in this process only), checks that one form is complete
@@ -38,6 +43,9 @@ func (m *Bookme) connect(ctx context.Context, o awsconf.Options) (*access, error
 	}
 	if o.Region == "" {
 		return nil, fmt.Errorf("no AWS region: give --region")
+	}
+	if m.EmulatedAccount != nil && o.Endpoint == "" {
+		return m.emulatedAccount(ctx, o)
 	}
 	c := awsconf.Credentials{Profile: m.AwsProfile, RoleARN: m.AwsRoleArn}
 	var file string

@@ -74,6 +74,8 @@ func (r Bookme) MarshalJSON() ([]byte, error) {
 		StateBucket         string
 		StateEncryption     *dagger.Secret
 		ProviderMirror      *dagger.Directory
+		EmulatedAccount     *dagger.Service
+		EmulatedAccountCa   *dagger.File
 	}
 	concrete.Source = r.Source
 	concrete.Env = r.Env
@@ -88,6 +90,8 @@ func (r Bookme) MarshalJSON() ([]byte, error) {
 	concrete.StateBucket = r.StateBucket
 	concrete.StateEncryption = r.StateEncryption
 	concrete.ProviderMirror = r.ProviderMirror
+	concrete.EmulatedAccount = r.EmulatedAccount
+	concrete.EmulatedAccountCa = r.EmulatedAccountCa
 	return json.Marshal(&concrete)
 }
 
@@ -106,6 +110,8 @@ func (r *Bookme) UnmarshalJSON(bs []byte) error {
 		StateBucket         string
 		StateEncryption     *dagger.Secret
 		ProviderMirror      *dagger.Directory
+		EmulatedAccount     *dagger.Service
+		EmulatedAccountCa   *dagger.File
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
@@ -124,6 +130,8 @@ func (r *Bookme) UnmarshalJSON(bs []byte) error {
 	r.StateBucket = concrete.StateBucket
 	r.StateEncryption = concrete.StateEncryption
 	r.ProviderMirror = concrete.ProviderMirror
+	r.EmulatedAccount = concrete.EmulatedAccount
+	r.EmulatedAccountCa = concrete.EmulatedAccountCa
 	return nil
 }
 
@@ -882,7 +890,28 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateEncryption", err))
 				}
 			}
-			return New(source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, awsWebIdentityToken, awsRoleArn, stateBucket, stateEncryption), nil
+			var emulatedAccount *dagger.Service
+			if inputArgs["emulatedAccount"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["emulatedAccount"]), &emulatedAccount)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg emulatedAccount", err))
+				}
+			}
+			var emulatedAccountCa *dagger.File
+			if inputArgs["emulatedAccountCa"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["emulatedAccountCa"]), &emulatedAccountCa)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg emulatedAccountCa", err))
+				}
+			}
+			var providerMirror *dagger.Directory
+			if inputArgs["providerMirror"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["providerMirror"]), &providerMirror)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg providerMirror", err))
+				}
+			}
+			return New(source, env, region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsCredentialsFile, awsProfile, awsWebIdentityToken, awsRoleArn, stateBucket, stateEncryption, emulatedAccount, emulatedAccountCa, providerMirror), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
+	"bookme-deploy/core/emulator/rehearsal"
 	"bookme-deploy/core/planfile"
 	"bookme-deploy/core/redact"
 
@@ -140,12 +141,21 @@ func (m *Bookme) deployments(ctx context.Context, cfg deploy.Config, gitSha stri
 	if e, ok := images.(engineImages); ok {
 		e.gitSHA, e.cfg = sha, cfg
 		images = e
+		if a.emulated {
+			if images, err = m.emulatedECR(ctx, a, e); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return func() (*deploy.Deployment, error) {
 		c := cfg
 		c.RunID = deploy.NewRunID()
-		return deploy.New(c, deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: m.tofu(a, c), Images: images,
-			Client: clientBuilder{m: m, cfg: c}, Source: sourceFiles{dir: m.Source}, Out: progress(ctx)})
+		ports := deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: m.tofu(a, c), Images: images,
+			Client: clientBuilder{m: m, cfg: c}, Source: sourceFiles{dir: m.Source}, Out: progress(ctx)}
+		if a.emulated {
+			rehearsal.Adapt(&c, &ports)
+		}
+		return deploy.New(c, ports)
 	}, nil
 }
 
@@ -160,5 +170,5 @@ func (m *Bookme) commit(ctx context.Context, given string, allowDirty bool) (str
 
 func (m *Bookme) tofu(a *access, cfg deploy.Config) tofuRunner {
 	return tofuRunner{access: a, infra: m.Source.Directory("infra"), mirror: m.ProviderMirror, env: cfg.Env,
-		stateBucket: cfg.StateBucket, encryption: m.StateEncryption, runID: cfg.RunID}
+		stateBucket: cfg.StateBucket, encryption: m.StateEncryption, runID: cfg.RunID, extra: a.tofu}
 }

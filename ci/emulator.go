@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 
@@ -121,13 +122,12 @@ func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, relea
 	if err := emulator.Prepare(ctx, a.cfg, a.s3, emulator.Account{StateBucket: e.StateBucket, HostedZone: "book-me.example.com"}); err != nil {
 		return nil, err
 	}
-	images, err := e.emulatedECR(ctx, a, gitSha)
+	images, err := e.emulatedECR(ctx, a, engineImages{m: e, gitSHA: gitSha, sourceURL: sourceURL})
 	if err != nil {
 		return nil, err
 	}
 	defer images.svc.Stop(context.WithoutCancel(ctx))
-	files, err := emulator.Tofu(emulator.URL, emulator.CAPath)
-	if err != nil {
+	if images.layout, err = os.MkdirTemp(".", "image-"); err != nil {
 		return nil, err
 	}
 	progress := &strings.Builder{} // core/deploy serialises its writes
@@ -139,7 +139,6 @@ func (m *Bookme) rehearse(ctx context.Context, gitSha string, repeat bool, relea
 		cfg := base
 		cfg.GitSHA, cfg.RunID = step.GitSHA, deploy.NewRunID()
 		t := f.tofu(a, cfg)
-		t.extra = files
 		im := *images
 		im.m, im.gitSHA, im.cfg = f, step.GitSHA, cfg
 		ports := deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: t, Images: &im, Client: clientBuilder{m: f, cfg: cfg},
@@ -218,7 +217,7 @@ func (m *Bookme) standIn(ctx context.Context, gitSha *string) (*Bookme, error) {
 }
 
 // startEmulator starts moto (marking the passwords it generates, when told) and connects to it with
-// the module's credentials; tool containers get it bound as "moto" with its CA.
+// the module's credentials.
 func (m *Bookme) startEmulator(ctx context.Context, passwordMark *dagger.Secret) (*dagger.Service, *access, error) {
 	certs, err := emulator.NewTLS(emulator.Host)
 	if err != nil {
@@ -236,20 +235,56 @@ func (m *Bookme) startEmulator(ctx context.Context, passwordMark *dagger.Secret)
 	if err != nil {
 		return nil, nil, fmt.Errorf("start moto: %w", err)
 	}
+	a, err := m.reach(ctx, svc, certs.CAPEM, awsconf.Options{})
+	return svc, a, err
+}
+
+// emulatedAccount is how every verb reaches --emulated-account (moto on the caller's host, prepared
+// as a real account is: state bucket, hosted zone): the rehearsal's adapter, with the workflow lines'
+// own arguments.
+func (m *Bookme) emulatedAccount(ctx context.Context, o awsconf.Options) (*access, error) {
+	if m.EmulatedAccountCa == nil {
+		return nil, fmt.Errorf("--emulated-account needs --emulated-account-ca (the CA of its certificate)")
+	}
+	ca, err := m.EmulatedAccountCa.Contents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("--emulated-account-ca: %w", err)
+	}
+	// Started, the tunnel is reachable from the module's own container too, not only from those that bind it.
+	svc, err := m.EmulatedAccount.Start(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("--emulated-account: %w", err)
+	}
+	return m.reach(ctx, svc, []byte(ca), o)
+}
+
+// reach connects to moto served by svc over HTTPS (a certificate for emulator.Host signed by ca) with
+// the module's credentials; tool containers get it bound as emulator.Host with the CA, and OpenTofu
+// the files that point it there.
+func (m *Bookme) reach(ctx context.Context, svc *dagger.Service, ca []byte, o awsconf.Options) (*access, error) {
 	endpoint, err := svc.Endpoint(ctx, dagger.ServiceEndpointOpts{Scheme: "https"})
 	if err != nil {
-		return svc, nil, err
+		return nil, err
 	}
-	a, err := m.connect(ctx, awsconf.Options{Endpoint: endpoint, CABundlePEM: certs.CAPEM, TLSServerName: emulator.Host})
+	u, err := url.Parse(endpoint)
 	if err != nil {
-		return svc, nil, err
+		return nil, err
 	}
-	ca := string(certs.CAPEM)
+	o.Endpoint, o.CABundlePEM, o.TLSServerName = endpoint, ca, emulator.Host
+	a, err := m.connect(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	inside := "https://" + emulator.Host + ":" + u.Port()
+	if a.tofu, err = emulator.Tofu(inside, emulator.CAPath); err != nil {
+		return nil, err
+	}
+	a.emulated = true
 	a.bind = func(c *dagger.Container) *dagger.Container {
-		return c.WithServiceBinding(emulator.Host, svc).WithEnvVariable("AWS_ENDPOINT_URL", emulator.URL).
-			WithNewFile(emulator.CAPath, ca).WithEnvVariable("AWS_CA_BUNDLE", emulator.CAPath)
+		return c.WithServiceBinding(emulator.Host, svc).WithEnvVariable("AWS_ENDPOINT_URL", inside).
+			WithNewFile(emulator.CAPath, string(ca)).WithEnvVariable("AWS_CA_BUNDLE", emulator.CAPath)
 	}
-	return svc, a, nil
+	return a, nil
 }
 
 // emulatedImages push with the engine to the registry service, then record the push in moto's ECR.
@@ -258,11 +293,12 @@ type emulatedImages struct {
 	svc      *dagger.Service
 	endpoint string
 	ecr      *ecr.Client
-	layout   string
+	// layout, when set, keeps the pushed image (an OCI layout) for the artifacts.
+	layout string
 }
 
-// emulatedECR starts the registry with moto's ECR credentials (emulator.Htpasswd).
-func (m *Bookme) emulatedECR(ctx context.Context, a *access, gitSHA string) (*emulatedImages, error) {
+// emulatedECR starts the registry with moto's ECR credentials (emulator.Htpasswd); e says what to build.
+func (m *Bookme) emulatedECR(ctx context.Context, a *access, e engineImages) (*emulatedImages, error) {
 	ecrc := ecr.NewFromConfig(a.cfg)
 	creds, err := registry.Auth(ctx, ecrc)
 	if err != nil {
@@ -280,12 +316,8 @@ func (m *Bookme) emulatedECR(ctx context.Context, a *access, gitSHA string) (*em
 	if err != nil {
 		return nil, err
 	}
-	layout, err := os.MkdirTemp(".", "image-")
-	if err != nil {
-		return nil, err
-	}
-	return &emulatedImages{engineImages: engineImages{m: m, gitSHA: gitSHA, sourceURL: sourceURL, registry: svc, pushHost: emulator.RegistryPushHost},
-		svc: svc, endpoint: endpoint, ecr: ecrc, layout: layout}, nil
+	e.registry, e.pushHost = svc, emulator.RegistryPushHost
+	return &emulatedImages{engineImages: e, svc: svc, endpoint: endpoint, ecr: ecrc}, nil
 }
 
 func (e *emulatedImages) Push(ctx context.Context, plan *registry.PublishPlan, creds *registry.Credentials) (string, error) {

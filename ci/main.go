@@ -38,12 +38,16 @@ type Bookme struct {
 	StateEncryption *dagger.Secret
 	// +private
 	ProviderMirror *dagger.Directory
+	// +private
+	EmulatedAccount *dagger.Service
+	// +private
+	EmulatedAccountCa *dagger.File
 }
 
 func New(
 	// The repository.
 	// +defaultPath="/"
-	// +ignore=["**/node_modules", "**/dist", "**/build", "**/.terraform", "**/__pycache__", "**/*.tfstate*", "**/.terraform.lock.hcl"]
+	// +ignore=[".env", "**/node_modules", "**/dist", "**/build", "**/.terraform", "**/__pycache__", "**/*.tfstate*", "**/.terraform.lock.hcl"]
 	source *dagger.Directory,
 	// Environment: infra/environments/<env>.tfvars (deploy, plan, unlock; dry-run: staging).
 	// +optional
@@ -79,8 +83,21 @@ func New(
 	// OpenTofu state and plan encryption configuration (TF_ENCRYPTION), see infra/README.md.
 	// +optional
 	stateEncryption *dagger.Secret,
+	// An emulated AWS account instead of AWS, for rehearsing the CI lines as written: moto speaking
+	// HTTPS on the caller's host (tcp://localhost:PORT), given as a local default in .env
+	// (BOOKME_EMULATEDACCOUNT=…). Never for a real account. See emulator.go.
+	// +optional
+	emulatedAccount *dagger.Service,
+	// The emulated account's CA certificate (PEM; its server certificate names "moto").
+	// +optional
+	emulatedAccountCa *dagger.File,
+	// A provider mirror for OpenTofu (as with-provider-mirror), for machines that cannot reach the
+	// provider registry; handy as a local default in .env (BOOKME_PROVIDERMIRROR=DIR).
+	// +optional
+	providerMirror *dagger.Directory,
 ) *Bookme {
 	return &Bookme{Source: source, Env: env, Region: region, StateBucket: stateBucket, StateEncryption: stateEncryption,
+		EmulatedAccount: emulatedAccount, EmulatedAccountCa: emulatedAccountCa, ProviderMirror: providerMirror,
 		AwsAccessKeyID: awsAccessKeyId, AwsSecretAccessKey: awsSecretAccessKey, AwsSessionToken: awsSessionToken,
 		AwsCredentialsFile: awsCredentialsFile, AwsProfile: awsProfile, AwsWebIdentityToken: awsWebIdentityToken, AwsRoleArn: awsRoleArn}
 }

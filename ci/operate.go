@@ -194,13 +194,17 @@ func (m *Bookme) site(ctx context.Context) (deploy.Ports, deploy.Site, error) {
 }
 
 // Unlock shows who holds the environment's deploy lock (deploy/<env>/lock.json in the state
-// bucket); with --force it removes it (after a crashed deploy).
+// bucket); with --force it removes it (after a crashed deploy); with --run-url it removes it only
+// when that CI run holds it (the step of a cancelled job).
 // +cache="never"
 func (m *Bookme) Unlock(
 	ctx context.Context,
 	// Remove the lock whoever holds it.
 	// +optional
 	force bool,
+	// Remove the lock only when this CI run holds it (as deploy --run-url recorded it).
+	// +optional
+	runUrl string,
 ) (string, error) {
 	return redact.Do(ctx, func(ctx context.Context) (string, error) {
 		a, err := m.connect(ctx, awsconf.Options{})
@@ -211,7 +215,7 @@ func (m *Bookme) Unlock(
 		if err != nil {
 			return "", err
 		}
-		return deploy.Unlock(ctx, a.s3, m.Env, bucket, force)
+		return deploy.Unlock(ctx, a.s3, m.Env, bucket, force, runUrl)
 	})
 }
 

@@ -141,6 +141,8 @@ type Timeouts struct {
 	Smoke            Duration `yaml:"smoke"`
 	SmokePoll        Duration `yaml:"smoke_poll"`
 	SmokeRequest     Duration `yaml:"smoke_request"`
+	// Cleanup bounds the roll-back after a failure or a cancel; 0: rollout + invalidation + 2m.
+	Cleanup Duration `yaml:"cleanup"`
 }
 
 // Duration is a time.Duration written as a Go duration string ("15m").

@@ -193,3 +193,22 @@ func TestSmokeReleaseSwitch(t *testing.T) {
 		t.Fatalf("Default()'s smoke.api.release is %v after a file turned it off", r)
 	}
 }
+
+// timeouts.cleanup reaches the deploy (its roll-back's bound) and the credentials' budget.
+func TestCleanupTimeoutReachesTheDeploy(t *testing.T) {
+	def, err := Load(FileName, nil, "staging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(FileName, []byte("timeouts:\n  cleanup: 45m\n"), "staging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.DeployConfig(deploy.Config{}).Timeouts
+	if got.Cleanup != 45*time.Minute {
+		t.Fatalf("Cleanup = %s, want 45m", got.Cleanup)
+	}
+	if d := got.Budget() - def.DeployConfig(deploy.Config{}).Timeouts.Budget(); d != 8*time.Minute {
+		t.Fatalf("the budget grew by %s, want 8m (45m instead of the default 37m)", d)
+	}
+}

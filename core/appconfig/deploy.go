@@ -55,6 +55,7 @@ func (t Timeouts) Deploy() deploy.Timeouts {
 		Invalidation: t.Invalidation.D(), InvalidationPoll: t.InvalidationPoll.D(),
 		Rollout: rollout.Settings{Timeout: t.Rollout.D(), PollInterval: t.RolloutPoll.D()},
 		Smoke:   t.Smoke.D(), SmokePoll: t.SmokePoll.D(), SmokeRequest: t.SmokeRequest.D(),
+		Cleanup: t.Cleanup.D(),
 	}
 }
 

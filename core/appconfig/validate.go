@@ -240,7 +240,7 @@ func (v *validator) releases(p string, r Releases) {
 func timeoutFields(t Timeouts) [][2]any {
 	return [][2]any{{"lock", t.Lock}, {"lock_poll", t.LockPoll}, {"rollout", t.Rollout}, {"rollout_poll", t.RolloutPoll},
 		{"invalidation", t.Invalidation}, {"invalidation_poll", t.InvalidationPoll},
-		{"smoke", t.Smoke}, {"smoke_poll", t.SmokePoll}, {"smoke_request", t.SmokeRequest}}
+		{"smoke", t.Smoke}, {"smoke_poll", t.SmokePoll}, {"smoke_request", t.SmokeRequest}, {"cleanup", t.Cleanup}}
 }
 
 func (v *validator) timeouts(p string, t Timeouts) {

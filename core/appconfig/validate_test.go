@@ -66,6 +66,7 @@ func TestEveryFieldRefusesABadValueNamingFileLineAndField(t *testing.T) {
 		{"timeouts.smoke_request vs smoke", "timeouts:\n  smoke_request: 1m", "timeouts:\n  smoke_request: 5m", "timeouts.smoke_request", "shorter than timeouts.smoke (3m0s)"},
 		{"timeouts.smoke_poll", "timeouts:\n  smoke_poll: 1s", "timeouts:\n  smoke_poll: ~", "timeouts.smoke_poll", "Go duration"},
 		{"timeouts.smoke_request", "timeouts:\n  smoke_request: 5s", "timeouts:\n  smoke_request: 1ms1", "timeouts.smoke_request", "Go duration"},
+		{"timeouts.cleanup", "timeouts:\n  cleanup: 45m", "timeouts:\n  cleanup: 0s", "timeouts.cleanup", "positive duration"},
 		{"environments name", "environments:\n  prod-eu: {}", "environments:\n  Prod: {}", "environments.Prod", "environment name"},
 		{"environments key", "environments:\n  staging:\n    releases: {keep: 1}", "environments:\n  staging:\n    api: {dir: x}", "environments.staging.api", "unknown key"},
 		{"environments client key", "environments:\n  staging:\n    client: {env: {A: b}}", "environments:\n  staging:\n    client: {dir: web}", "environments.staging.client.dir", "unknown key"},

@@ -165,13 +165,29 @@ func errOr(err error, s string) any {
 	return s
 }
 
-// Unlock shows who holds an environment's deploy lock; with force it removes it.
-func Unlock(ctx context.Context, c *s3.Client, env, stateBucket string, force bool) (string, error) {
+// Unlock shows who holds an environment's deploy lock; with force it removes it; with runURL it removes
+// it only when that CI run holds it (another holder's lock is left, and said so, without an error).
+func Unlock(ctx context.Context, c *s3.Client, env, stateBucket string, force bool, runURL string) (string, error) {
 	if strings.TrimSpace(env) == "" {
 		return "", fmt.Errorf("no environment: give --env (before the function name)")
 	}
 	opts := LockOptions(env, stateBucket, Timeouts{})
-	if !force {
+	switch {
+	case force && runURL != "":
+		return "", fmt.Errorf("unlock: give --force (whoever holds the lock) or --run-url (only that run's lock), not both")
+	case runURL != "":
+		held, found, err := lock.UnlockRun(ctx, c, opts, runURL)
+		if errors.Is(err, lock.ErrHeldByAnotherRun) {
+			return err.Error() + "\n", nil // a later run's deploy: nothing of this run's to release
+		}
+		if err != nil {
+			return "", err
+		}
+		if !found {
+			return "no lock was held\n", nil
+		}
+		return "removed the lock of " + held.Describe(time.Now()) + "\n", nil
+	case !force:
 		st, err := lock.Inspect(ctx, c, opts)
 		if err != nil {
 			return "", err

@@ -20,6 +20,24 @@ import (
 // that new lock is left in place and an error names its holder.
 // Transient failures are retried until Options.ReleaseTimeout (default DefaultReleaseTimeout).
 func ForceUnlock(ctx context.Context, s3c *s3.Client, opts Options) (held Info, found bool, err error) {
+	return forceUnlock(ctx, s3c, opts, "")
+}
+
+// ErrHeldByAnotherRun is UnlockRun's answer when the lock is held, but not by the run it was given.
+var ErrHeldByAnotherRun = errors.New("the deploy lock is held by another run")
+
+// UnlockRun is ForceUnlock of the lock only when the CI run runURL holds it (a cancelled job's step
+// that runs after the runner stopped the deploy); a lock of another run or of a local deploy is left
+// in place and the answer wraps ErrHeldByAnotherRun with its holder.
+func UnlockRun(ctx context.Context, s3c *s3.Client, opts Options, runURL string) (held Info, found bool, err error) {
+	if runURL == "" {
+		return Info{}, false, errors.New("deploy lock: no run URL given")
+	}
+	return forceUnlock(ctx, s3c, opts, runURL)
+}
+
+// forceUnlock removes the lock; with runURL set, only a lock that run holds.
+func forceUnlock(ctx context.Context, s3c *s3.Client, opts Options, runURL string) (held Info, found bool, err error) {
 	if opts.Bucket == "" {
 		return Info{}, false, errors.New("deploy lock: no bucket given (the OpenTofu state bucket)")
 	}
@@ -36,6 +54,8 @@ func ForceUnlock(ctx context.Context, s3c *s3.Client, opts Options) (held Info, 
 			return nil // no lock, or the one we read is gone (our delete went through)
 		}
 		switch {
+		case runURL != "" && info.RunURL != runURL:
+			return fmt.Errorf("%w: %s, left in place", ErrHeldByAnotherRun, info.Describe(time.Now()))
 		case pinned == "":
 			pinned, held, found = etag, info, true
 		case etag != pinned && info.ID != "" && info.ID == held.ID:

@@ -6,11 +6,14 @@ package testenv
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +24,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"bookme-deploy/core/awsconf"
+	"bookme-deploy/core/emulator"
 )
 
 // Region is the region every integration test uses.
@@ -30,8 +34,10 @@ const Region = "eu-central-1"
 type Moto struct {
 	// Endpoint is the base URL, e.g. http://127.0.0.1:41234.
 	Endpoint string
+	Port     int
 	cmd      *exec.Cmd
 	log      *logBuffer
+	client   *http.Client
 }
 
 // MotoOption changes how moto is started.
@@ -45,6 +51,19 @@ func WithEnv(key, value string) MotoOption {
 // StartMoto starts moto_server on a free loopback port and stops it when the test ends.
 func StartMoto(t testing.TB, opts ...MotoOption) *Moto {
 	t.Helper()
+	return startMoto(t, nil, opts...)
+}
+
+// StartMotoTLS is StartMoto speaking HTTPS with certs (emulator.NewTLS: a CA and a server certificate
+// for emulator.Host); the endpoint is https://127.0.0.1:PORT, and clients check the certificate
+// against emulator.Host (awsconf.Options.TLSServerName, as the dry-run's module does).
+func StartMotoTLS(t testing.TB, certs *emulator.TLS, opts ...MotoOption) *Moto {
+	t.Helper()
+	return startMoto(t, certs, opts...)
+}
+
+func startMoto(t testing.TB, certs *emulator.TLS, opts ...MotoOption) *Moto {
+	t.Helper()
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
 		t.Fatalf("testenv: moto_server is not on PATH (install moto[server] 5.x): %v", err)
@@ -54,7 +73,24 @@ func StartMoto(t testing.TB, opts ...MotoOption) *Moto {
 		t.Fatalf("testenv: %v", err)
 	}
 	log := &logBuffer{}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	args := []string{"-H", "127.0.0.1", "-p", fmt.Sprint(port)}
+	scheme, client := "http", http.DefaultClient
+	if certs != nil {
+		dir := t.TempDir()
+		cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+		if err := os.WriteFile(cert, certs.CertPEM, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(key, certs.KeyPEM, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "-c", cert, "-k", key)
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(certs.CAPEM)
+		scheme = "https"
+		client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: emulator.Host}}}
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing")
 	for _, o := range opts {
 		o(cmd)
@@ -63,11 +99,11 @@ func StartMoto(t testing.TB, opts ...MotoOption) *Moto {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("testenv: start moto_server: %v", err)
 	}
-	m := &Moto{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, log: log}
+	m := &Moto{Endpoint: fmt.Sprintf("%s://127.0.0.1:%d", scheme, port), Port: port, cmd: cmd, log: log, client: client}
 	t.Cleanup(m.stop)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(m.Endpoint + "/moto-api/")
+		resp, err := client.Get(m.Endpoint + "/moto-api/")
 		if err == nil {
 			resp.Body.Close()
 			return m
@@ -89,7 +125,7 @@ func (m *Moto) stop() {
 // Reset wipes every emulated resource (POST /moto-api/reset).
 func (m *Moto) Reset(t testing.TB) {
 	t.Helper()
-	resp, err := http.Post(m.Endpoint+"/moto-api/reset", "application/json", nil)
+	resp, err := m.client.Post(m.Endpoint+"/moto-api/reset", "application/json", nil)
 	if err != nil {
 		t.Fatalf("testenv: reset moto: %v", err)
 	}

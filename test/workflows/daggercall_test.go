@@ -32,7 +32,7 @@ import (
 //   - a credential value may use another secret source (env:NAME, file:PATH, cmd:...), but must be one;
 //   - verb flags listed in allowExtra (only --detailed-exitcode, only in drift.yml) may be added;
 //   - --who and --run-url (who deploys and the CI run's link: recorded in the lock and the deploy record, not
-//     deployed) may be added to deploy's flags when their value is a GitHub expression — a laptop's deploy
+//     deployed) may be added to the flags of deploy, history and unlock when their value is a GitHub expression — a laptop's deploy
 //     records "local".
 
 // callStep is one function of a `dagger call` chain with the flags given to it.
@@ -362,7 +362,7 @@ func sameCall(wf, readme daggerCall, allowExtra map[string]bool) string {
 	problems = append(problems, sameFlags("constructor", wf.Constructor, readme.Constructor, nil)...)
 	problems = append(problems, sameSteps("chain", wf.Chain, readme.Chain)...)
 	problems = append(problems, sameFlags(wf.Function, wf.Flags, readme.Flags, func(name, value string) bool {
-		return allowExtra[name] || (recordFlags[name] && (wf.Function == "deploy" || wf.Function == "history") && ghExpr.MatchString(value))
+		return allowExtra[name] || (recordFlags[name] && (wf.Function == "deploy" || wf.Function == "history" || wf.Function == "unlock") && ghExpr.MatchString(value))
 	})...)
 	problems = append(problems, sameSteps("functions on the result", wf.Then, readme.Then)...)
 	if wf.Passthrough != readme.Passthrough {

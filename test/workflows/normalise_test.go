@@ -14,6 +14,7 @@ const agreedReadme = "# bookme-deploy\n\nSome prose with dagger call inline that
 	"dagger call --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --state-encryption env:TF_ENCRYPTION plan\n" +
 	"dagger call --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --state-encryption env:TF_ENCRYPTION deploy --source-url 'https://github.com/<owner>/<repo>'\n" +
 	"dagger call --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --state-encryption env:TF_ENCRYPTION history --format markdown\n" +
+	"dagger call --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --state-encryption env:TF_ENCRYPTION unlock\n" +
 	"dagger call dry-run\n" +
 	"```\n\nShared arguments prose.\n\n" +
 	"```sh\n" +
@@ -36,8 +37,8 @@ func TestReadmeParsing(t *testing.T) {
 	for _, c := range calls {
 		fns = append(fns, c.Function)
 	}
-	if got := strings.Join(fns, ","); got != "check,plan,deploy,history,dry-run,dry-run,unlock" {
-		t.Fatalf("functions = %s, want check,plan,deploy,history,dry-run,dry-run,unlock (only ```sh blocks count)", got)
+	if got := strings.Join(fns, ","); got != "check,plan,deploy,history,unlock,dry-run,dry-run,unlock" {
+		t.Fatalf("functions = %s, want check,plan,deploy,history,unlock,dry-run,dry-run,unlock (only ```sh blocks count)", got)
 	}
 	deploy := calls[2]
 	if deploy.Constructor["region"] != "eu-central-1" || deploy.Constructor["aws-session-token"] != "env:AWS_SESSION_TOKEN" || len(deploy.Constructor) != 6 {
@@ -46,15 +47,15 @@ func TestReadmeParsing(t *testing.T) {
 	if len(deploy.Flags) != 1 || deploy.Flags["source-url"] != "https://github.com/<owner>/<repo>" {
 		t.Errorf("deploy's own flags parsed wrong: %v", deploy.Flags)
 	}
-	if len(calls[4].Constructor) != 0 || len(calls[4].Chain) != 0 || len(calls[4].Flags) != 0 {
-		t.Errorf("bare dry-run parsed wrong: %+v", calls[3])
+	if len(calls[5].Constructor) != 0 || len(calls[5].Chain) != 0 || len(calls[5].Flags) != 0 {
+		t.Errorf("bare dry-run parsed wrong: %+v", calls[5])
 	}
-	mirror := calls[5]
+	mirror := calls[6]
 	if len(mirror.Chain) != 1 || mirror.Chain[0].Name != "with-provider-mirror" ||
 		mirror.Chain[0].Flags["dir"] != "/var/cache/bookme-deploy/provider-mirror" || len(mirror.Flags) != 0 || len(mirror.Constructor) != 0 {
 		t.Errorf("with-provider-mirror chain parsed wrong: %+v", mirror)
 	}
-	unlock := calls[6]
+	unlock := calls[7]
 	if unlock.Constructor["aws-credentials-file"] != "file:$HOME/.aws/credentials" || unlock.Constructor["aws-profile"] != "bookme" || len(unlock.Flags) != 0 {
 		t.Errorf("unlock parsed wrong: %+v", unlock)
 	}

@@ -467,7 +467,7 @@ func checkCallsAgainst(t *testing.T, readme []daggerCall) {
 	t.Helper()
 	calls := workflowCalls(t, loadWorkflows(t))
 
-	wantFunctions := map[string][]string{"deploy.yml": {"deploy", "history"}, "pr.yml": {"check", "plan"}, "drift.yml": {"plan"}}
+	wantFunctions := map[string][]string{"deploy.yml": {"deploy", "history", "unlock"}, "pr.yml": {"check", "plan"}, "drift.yml": {"plan"}}
 	gotFunctions := map[string][]string{}
 	for _, c := range calls {
 		gotFunctions[c.file] = append(gotFunctions[c.file], c.Function)
@@ -555,13 +555,13 @@ func TestSummariesReachGitHub(t *testing.T) {
 	var deployed, onFailure bool
 	for _, s := range mustWorkflow(t, all, "deploy.yml").Jobs["deploy"].Steps {
 		deployed = deployed || tee.MatchString(joinContinuations(s.Run))
-		onFailure = onFailure || (failed.MatchString(joinContinuations(s.Run)) && s.If == "failure()")
+		onFailure = onFailure || (failed.MatchString(joinContinuations(s.Run)) && s.If == "failure() || cancelled()")
 	}
 	if !deployed {
 		t.Error("deploy.yml: the deploy's summary is not appended to the job summary with `| tee -a \"$GITHUB_STEP_SUMMARY\"`")
 	}
 	if !onFailure {
-		t.Error("deploy.yml: no `if: failure()` step appends the run's own record (history --run-url \"$RUN_URL\" --format markdown) to the job summary")
+		t.Error("deploy.yml: no `if: failure() || cancelled()` step appends the run's own record (history --run-url \"$RUN_URL\" --format markdown) to the job summary")
 	}
 	drift := false
 	for _, s := range mustWorkflow(t, all, "drift.yml").Jobs["drift"].Steps {

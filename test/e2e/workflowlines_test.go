@@ -1,0 +1,566 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"bookme-deploy/core/awsconf"
+	"bookme-deploy/core/deploy"
+	"bookme-deploy/core/emulator"
+	"bookme-deploy/core/lock"
+	"bookme-deploy/core/record"
+	"bookme-deploy/core/smoke"
+	"bookme-deploy/internal/ghrun"
+	"bookme-deploy/internal/testenv"
+	"bookme-deploy/test/reliability"
+)
+
+// The CI lines as written. Each workflow step that calls the module runs verbatim — its script from
+// the YAML, `shell: bash` as the runner runs it (bash --noprofile --norc -eo pipefail) — with only
+// what its job gives it: the job's and step's env, their ${{ }} expressions evaluated from fake
+// repository variables and secrets, the session credentials configure-aws-credentials would export
+// (fake), RUNNER_TEMP and GITHUB_STEP_SUMMARY. The engine stands for dagger-for-github's.
+//
+// The account is moto on loopback (HTTPS, patched as the dry-run's, marking every password it
+// generates), prepared as docs/github-actions.md says a real account is before the first run (the
+// state bucket of infra/bootstrap, the hosted zone). The lines do not name it: the checkout has a
+// .env of Dagger local defaults (--emulated-account, its CA, the provider mirror: this machine
+// reaches no provider registry), as a user's own .env would. Moto runs no containers, so the
+// deploy's smoke check reads the account (core/emulator/rehearsal.Adapt); everything else is the
+// real deploy.
+//
+// Asserted on the account: push to main deploys production (the services run the image ECR holds
+// for the commit, the client bucket serves the new bundle's entry, an invalidation was made, the
+// record says who and which run, the lock is released); the PR plan and the nightly drift plan
+// succeed on the fresh apply and change nothing; the failed-deploy summary line runs; and no
+// planted secret is anywhere in the account, the job summary or the steps' output.
+func TestWorkflowLinesRunAsWritten(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	certs, err := emulator.NewTLS(emulator.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mark := "FAKEREDISPW" + randHex(t)
+	opts := []testenv.MotoOption{testenv.WithEmulatorPatches(), testenv.WithEnv(emulator.PasswordMarkEnv, mark)}
+	for k, v := range emulator.MotoEnv {
+		opts = append(opts, testenv.WithEnv(k, v))
+	}
+	moto := testenv.StartMotoTLS(t, certs, opts...)
+	cfg, err := awsconf.Load(ctx, awsconf.Options{Region: testenv.Region, AccessKeyID: "testing", SecretAccessKey: "testing",
+		Endpoint: moto.Endpoint, CABundlePEM: certs.CAPEM, TLSServerName: emulator.Host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := account{cfg: cfg, s3: testenv.S3(cfg), stateBucket: deploy.StateBucketName("123456789012")}
+	if err := emulator.Prepare(ctx, cfg, acct.s3, emulator.Account{StateBucket: acct.stateBucket, HostedZone: "book-me.example.com"}); err != nil {
+		t.Fatal(err)
+	}
+
+	work := checkout(t)
+	ca := filepath.Join(t.TempDir(), "emulator-ca.pem")
+	if err := os.WriteFile(ca, certs.CAPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	defaults := fmt.Sprintf("BOOKME_EMULATEDACCOUNT=tcp://localhost:%d\nBOOKME_EMULATEDACCOUNTCA=%s\nBOOKME_PROVIDERMIRROR=%s\n", moto.Port, ca, mirror(t))
+	if err := os.WriteFile(filepath.Join(work, ".env"), []byte(defaults), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := newRunner(t, work)
+	secrets := []string{r.awsSecret, r.awsToken, r.passphrase, mark, motoECRPassword}
+
+	// deploy.yml, a push to main.
+	dep := r.run(t, "deploy.yml", "deploy", "Deploy")
+	if dep.err != nil {
+		t.Fatalf("deploy.yml's Deploy step failed: %s", dep)
+	}
+	head := strings.TrimSpace(gitOut(t, work, "rev-parse", "HEAD"))
+	acct.deployed(ctx, t, head, r)
+	before := acct.snapshot(ctx, t)
+
+	// pr.yml's plan job and drift.yml (the nightly plan of production), on the fresh apply.
+	plan := r.run(t, "pr.yml", "plan", "Plan")
+	if plan.err != nil {
+		t.Fatalf("pr.yml's Plan step failed: %s", plan)
+	}
+	if b, err := os.ReadFile(filepath.Join(r.temp, "plan.md")); err != nil || len(b) == 0 {
+		t.Errorf("pr.yml's Plan step left no plan for the PR comment (%v)", err)
+	}
+	drift := r.run(t, "drift.yml", "drift", "Plan production (fails on drift)")
+	if drift.err != nil {
+		t.Errorf("drift.yml says production drifted right after the deploy: %s", drift)
+	}
+	if after := acct.snapshot(ctx, t); !slices.Equal(before, after) {
+		t.Errorf("plan changed the account:\nbefore %v\nafter  %v", before, after)
+	}
+
+	// deploy.yml's summary step of a failed deploy (run here after a success: the line must work).
+	size := r.summarySize(t)
+	hist := r.run(t, "deploy.yml", "deploy", "Summary of a failed or cancelled deploy")
+	if hist.err != nil {
+		t.Errorf("deploy.yml's failed-deploy summary step failed: %s", hist)
+	}
+	if r.summarySize(t) <= size {
+		t.Errorf("the failed-deploy summary step added nothing to the job summary")
+	}
+
+	// No planted secret anywhere: the account's objects (every version), task definitions, the job
+	// summary and every step's output.
+	dir := acct.dump(ctx, t)
+	findings, err := reliability.ScanFiles(dir, secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []stepResult{dep, plan, drift, hist} {
+		f, err := reliability.ScanBytes(s.name+" output", []byte(s.stdout+s.stderr), secrets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		findings = append(findings, f...)
+	}
+	summary, _ := os.ReadFile(r.summary)
+	f, err := reliability.ScanBytes("job summary", summary, secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if findings = append(findings, f...); len(findings) > 0 {
+		t.Fatalf("planted secrets found:\n%s", reliability.Report(findings))
+	}
+	t.Logf("deploy %s, PR plan %s, drift plan %s, summary %s; leak scan: %d secrets, none in the account's objects, task definitions, job summary or output",
+		dep.took.Round(time.Second), plan.took.Round(time.Second), drift.took.Round(time.Second), hist.took.Round(time.Second), len(secrets))
+}
+
+// runner plays a GitHub-hosted runner: the contexts the workflows read and the environment their
+// steps start with.
+type runner struct {
+	work, temp, summary, stepDir, workflows string
+	// The planted secrets: the session's secret key and token, the state encryption passphrase.
+	awsSecret, awsToken, passphrase                     string
+	actor, serverURL, repository, runID, runURL, region string
+	contexts                                            ghrun.Contexts
+	base                                                map[string]string
+}
+
+func newRunner(t *testing.T, work string) *runner {
+	r := &runner{work: work, temp: t.TempDir(), stepDir: t.TempDir(), workflows: filepath.Join(work, ".github", "workflows"),
+		awsSecret: "FAKEAWSSECRET" + randHex(t), awsToken: "FAKESESSIONTOKEN" + randHex(t), passphrase: "FAKEPASSPHRASE" + randHex(t),
+		actor: "octocat", serverURL: "https://github.com", repository: "example/book_me", runID: "4242", region: testenv.Region}
+	r.summary = filepath.Join(r.temp, "step_summary.md")
+	r.runURL = r.serverURL + "/" + r.repository + "/actions/runs/" + r.runID
+	r.contexts = ghrun.Contexts{
+		"vars.AWS_REGION":          r.region,
+		"vars.AWS_DEPLOY_ROLE_ARN": "arn:aws:iam::123456789012:role/book-me-ci-deploy-production",
+		"vars.AWS_PLAN_ROLE_ARN":   "arn:aws:iam::123456789012:role/book-me-ci-plan",
+		"secrets.TF_ENCRYPTION":    emulator.StateEncryption(r.passphrase),
+		"github.server_url":        r.serverURL,
+		"github.repository":        r.repository,
+		"github.actor":             r.actor,
+		"github.run_id":            r.runID,
+		"github.event_name":        "push",
+		"runner.temp":              r.temp,
+	}
+	r.base = map[string]string{
+		"HOME": os.Getenv("HOME"), "PATH": os.Getenv("PATH"), "CI": "true", "GITHUB_ACTIONS": "true",
+		"GITHUB_WORKSPACE": work, "RUNNER_TEMP": r.temp, "GITHUB_STEP_SUMMARY": r.summary,
+		// configure-aws-credentials exports a session.
+		"AWS_ACCESS_KEY_ID": "ASIAFAKEKEYID0000000", "AWS_SECRET_ACCESS_KEY": r.awsSecret, "AWS_SESSION_TOKEN": r.awsToken,
+		"AWS_REGION": r.region, "AWS_DEFAULT_REGION": r.region,
+	}
+	// dagger-for-github installs the CLI, which finds its engine; here the test harness's.
+	for _, k := range []string{"_EXPERIMENTAL_DAGGER_RUNNER_HOST", "_EXPERIMENTAL_DAGGER_CLI_BIN", "DAGGER_PROGRESS", "DAGGER_NO_NAG", "DO_NOT_TRACK"} {
+		if v, ok := os.LookupEnv(k); ok {
+			r.base[k] = v
+		}
+	}
+	if r.base["_EXPERIMENTAL_DAGGER_RUNNER_HOST"] == "" {
+		t.Fatal("e2e: _EXPERIMENTAL_DAGGER_RUNNER_HOST is not set: no Dagger engine to run on")
+	}
+	if err := os.WriteFile(r.summary, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+type stepResult struct {
+	name           string
+	err            error
+	stdout, stderr string
+	took           time.Duration
+}
+
+func (s stepResult) String() string {
+	tail := s.stderr
+	if len(tail) > 8000 {
+		tail = tail[len(tail)-8000:]
+	}
+	return fmt.Sprintf("%s: %v after %s\nstdout:\n%s\nstderr (tail):\n%s", s.name, s.err, s.took.Round(time.Second), s.stdout, tail)
+}
+
+// run runs one step of a workflow as the runner would.
+func (r *runner) run(t *testing.T, file, job, step string) stepResult {
+	t.Helper()
+	w, err := ghrun.Load(filepath.Join(r.workflows, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, s, err := w.Step(job, step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := w.StepEnv(j, s, r.base, r.contexts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, err := s.Command(r.stepDir, r.work, env, r.contexts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err = cmd.Run()
+	res := stepResult{name: file + " " + job + "/" + step, err: err, stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
+	t.Logf("%s: exit %v in %s", res.name, err, res.took.Round(time.Second))
+	return res
+}
+
+func (r *runner) summarySize(t *testing.T) int64 {
+	fi, err := os.Stat(r.summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// checkout is the repository as actions/checkout leaves it: a clean clone. A developer's changes not
+// yet committed are committed in the clone, so that it is what the test runs and is still clean.
+func checkout(t *testing.T) string {
+	t.Helper()
+	root := repoRoot(t)
+	dir := filepath.Join(t.TempDir(), "book_me")
+	gitOut(t, "", "clone", "--quiet", root, dir)
+	status := gitOut(t, root, "status", "--porcelain=v1", "-z", "--untracked-files=all")
+	entries := strings.Split(strings.TrimSuffix(status, "\x00"), "\x00")
+	changed := false
+	for i := 0; i < len(entries); i++ {
+		e := entries[i]
+		if len(e) < 4 {
+			continue
+		}
+		code, p := e[:2], e[3:]
+		if code[0] == 'R' || code[0] == 'C' {
+			i++ // the original path follows
+		}
+		src, dst := filepath.Join(root, p), filepath.Join(dir, p)
+		changed = true
+		fi, err := os.Lstat(src)
+		if err != nil {
+			_ = os.Remove(dst)
+			continue
+		}
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, fi.Mode().Perm()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if changed {
+		gitOut(t, dir, "add", "-A")
+		gitOut(t, dir, "-c", "user.name=e2e", "-c", "user.email=e2e@example.com", "commit", "--quiet", "--allow-empty", "-m", "the working tree")
+	}
+	return dir
+}
+
+func gitOut(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git %s: %v", strings.Join(args, " "), err)
+	}
+	return string(out)
+}
+
+// account reads the emulated account the way an operator's AWS CLI would.
+type account struct {
+	cfg         aws.Config
+	s3          *s3.Client
+	stateBucket string
+}
+
+// deployed checks the account after deploy.yml's push-to-main run of commit head.
+func (a account) deployed(ctx context.Context, t *testing.T, head string, r *runner) {
+	t.Helper()
+	recs := a.records(ctx, t)
+	if len(recs) != 1 {
+		t.Fatalf("want one deploy record in s3://%s/deploy/records/, found %d", a.stateBucket, len(recs))
+	}
+	rec := recs[0]
+	if !rec.Succeeded() || rec.GitSHA != head || rec.Environment != "production" || rec.Who != r.actor || rec.RunURL != r.runURL {
+		t.Errorf("the record says %s of %s to %s by %q from %q; want a success of %s to production by %q from %q",
+			rec.Outcome(), rec.GitSHA, rec.Environment, rec.Who, rec.RunURL, head, r.actor, r.runURL)
+	}
+	if keys := a.keys(ctx, t, a.stateBucket, lock.KeyFor("production")); len(keys) != 0 {
+		t.Errorf("the deploy lock is still held: %v", keys)
+	}
+	// The services run the image ECR holds for the commit, by digest.
+	imgs, err := ecr.NewFromConfig(a.cfg).DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{})
+	if err != nil || len(imgs.Repositories) != 1 {
+		t.Fatalf("want one ECR repository: %v %v", imgs, err)
+	}
+	repo := imgs.Repositories[0]
+	tagged, err := ecr.NewFromConfig(a.cfg).DescribeImages(ctx, &ecr.DescribeImagesInput{RepositoryName: repo.RepositoryName,
+		ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(head[:12])}}})
+	if err != nil || len(tagged.ImageDetails) != 1 {
+		t.Fatalf("ECR has no image tagged %s: %v", head[:12], err)
+	}
+	want := aws.ToString(repo.RepositoryUri) + "@" + aws.ToString(tagged.ImageDetails[0].ImageDigest)
+	images := a.serviceImages(ctx, t)
+	if len(images) < 2 {
+		t.Errorf("want the API and worker services, found %v", images)
+	}
+	for svc, img := range images {
+		if img != want {
+			t.Errorf("service %s runs %s, want %s", svc, img, want)
+		}
+	}
+	// The client bucket serves the new bundle: index.html's entry is in the bucket, and CloudFront was invalidated.
+	bucket, html := a.index(ctx, t)
+	entry, err := smoke.EntryFileOf(html, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys := a.keys(ctx, t, bucket, strings.TrimPrefix(entry, "/")); len(keys) != 1 {
+		t.Errorf("index.html in %s references %s, which the bucket lacks", bucket, entry)
+	}
+	cf := cloudfront.NewFromConfig(a.cfg)
+	dists, err := cf.ListDistributions(ctx, &cloudfront.ListDistributionsInput{})
+	if err != nil || dists.DistributionList == nil || len(dists.DistributionList.Items) == 0 {
+		t.Fatalf("no CloudFront distribution: %v", err)
+	}
+	inv, err := cf.ListInvalidations(ctx, &cloudfront.ListInvalidationsInput{DistributionId: dists.DistributionList.Items[0].Id})
+	if err != nil || inv.InvalidationList == nil || len(inv.InvalidationList.Items) == 0 {
+		t.Errorf("the deploy made no CloudFront invalidation: %v", err)
+	}
+}
+
+func (a account) records(ctx context.Context, t *testing.T) []*record.Record {
+	t.Helper()
+	var recs []*record.Record
+	for _, k := range a.keys(ctx, t, a.stateBucket, "deploy/records/") {
+		rec, err := record.Parse(a.get(ctx, t, a.stateBucket, k))
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		recs = append(recs, rec)
+	}
+	return recs
+}
+
+// serviceImages maps every ECS service to the image of its task definition's containers.
+func (a account) serviceImages(ctx context.Context, t *testing.T) map[string]string {
+	t.Helper()
+	c := ecs.NewFromConfig(a.cfg)
+	out := map[string]string{}
+	clusters, err := c.ListClusters(ctx, &ecs.ListClustersInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cl := range clusters.ClusterArns {
+		svcs, err := c.ListServices(ctx, &ecs.ListServicesInput{Cluster: aws.String(cl)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(svcs.ServiceArns) == 0 {
+			continue
+		}
+		desc, err := c.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cl), Services: svcs.ServiceArns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range desc.Services {
+			td, err := c.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: s.TaskDefinition})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, cd := range td.TaskDefinition.ContainerDefinitions {
+				out[aws.ToString(s.ServiceName)+"/"+aws.ToString(cd.Name)] = aws.ToString(cd.Image)
+			}
+		}
+	}
+	return out
+}
+
+// index is the one bucket that serves index.html, and its index.html.
+func (a account) index(ctx context.Context, t *testing.T) (string, []byte) {
+	t.Helper()
+	buckets, err := a.s3.ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	var html []byte
+	for _, b := range buckets.Buckets {
+		if len(a.keys(ctx, t, aws.ToString(b.Name), "index.html")) > 0 {
+			found = append(found, aws.ToString(b.Name))
+			html = a.get(ctx, t, aws.ToString(b.Name), "index.html")
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want one bucket serving index.html, found %v", found)
+	}
+	return found[0], html
+}
+
+// keys lists a bucket's object keys under prefix.
+func (a account) keys(ctx context.Context, t *testing.T, bucket, prefix string) []string {
+	t.Helper()
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(a.s3, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	return keys
+}
+
+func (a account) get(ctx context.Context, t *testing.T, bucket, key string) []byte {
+	t.Helper()
+	out, err := a.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("s3://%s/%s: %v", bucket, key, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// snapshot is what a plan must leave as it was: every object (key and ETag; OpenTofu's own lock
+// files come and go) and the services' task definitions.
+func (a account) snapshot(ctx context.Context, t *testing.T) []string {
+	t.Helper()
+	var s []string
+	buckets, err := a.s3.ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range buckets.Buckets {
+		p := s3.NewListObjectsV2Paginator(a.s3, &s3.ListObjectsV2Input{Bucket: b.Name})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range page.Contents {
+				if !strings.HasSuffix(aws.ToString(o.Key), ".tflock") {
+					s = append(s, aws.ToString(b.Name)+"/"+aws.ToString(o.Key)+" "+aws.ToString(o.ETag))
+				}
+			}
+		}
+	}
+	for svc, img := range a.serviceImages(ctx, t) {
+		s = append(s, "ecs "+svc+" "+img)
+	}
+	slices.Sort(s)
+	return s
+}
+
+// dump writes every version of every object and every task definition into a directory to scan.
+func (a account) dump(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	buckets, err := a.s3.ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, b := range buckets.Buckets {
+		p := s3.NewListObjectVersionsPaginator(a.s3, &s3.ListObjectVersionsInput{Bucket: b.Name})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range page.Versions {
+				out, err := a.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: b.Name, Key: v.Key, VersionId: v.VersionId})
+				if err != nil {
+					t.Fatal(err)
+				}
+				data, err := io.ReadAll(out.Body)
+				out.Body.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				n++
+				p := filepath.Join(dir, "s3", aws.ToString(b.Name), fmt.Sprintf("%s.v%d", aws.ToString(v.Key), n))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	c := ecs.NewFromConfig(a.cfg)
+	tds, err := c.ListTaskDefinitions(ctx, &ecs.ListTaskDefinitionsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, arn := range tds.TaskDefinitionArns {
+		td, err := c.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(td.TaskDefinition)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("taskdef-%d.json", i)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := 0
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, _ error) error {
+		if d != nil && !d.IsDir() {
+			files++
+		}
+		return nil
+	})
+	if files < 10 {
+		t.Fatalf("the account dump has %d files: nothing to scan", files)
+	}
+	t.Logf("account dump: %d object versions, %d task definitions", n, len(tds.TaskDefinitionArns))
+	return dir
+}
