@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -24,15 +25,17 @@ type access struct {
 	region string
 	cfg    aws.Config
 	s3     *s3.Client
-	keyID  *dagger.Secret
-	secret *dagger.Secret
-	token  *dagger.Secret
-	// bind adapts tool containers to where the account is (nothing for AWS); tofu are the files that
-	// point OpenTofu there (emulator.Tofu).
-	bind func(*dagger.Container) *dagger.Container
-	tofu stack.Overrides
-	// emulated: the account is moto (emulator.go), so deployments are adapted to it.
-	emulated bool
+	// The credentials' secrets for tool containers, as of secretValue (access.current).
+	mu                   sync.Mutex
+	keyID, secret, token *dagger.Secret
+	secretValue          string
+	// Where the account is, when not AWS itself (a stand-in: emulator.go): bind adapts tool
+	// containers, tofu are the files that point OpenTofu there, adapt changes a deployment's ports
+	// and images wraps the engine's pushes.
+	bind   func(*dagger.Container) *dagger.Container
+	tofu   stack.Overrides
+	adapt  func(*deploy.Config, *deploy.Ports)
+	images func(context.Context, engineImages) (deploy.Images, error)
 }
 
 // connect reads the credential secrets (in this process only), checks that one form is complete
@@ -44,8 +47,8 @@ func (m *Bookme) connect(ctx context.Context, o awsconf.Options) (*access, error
 	if o.Region == "" {
 		return nil, fmt.Errorf("no AWS region: give --region")
 	}
-	if m.EmulatedAccount != nil && o.Endpoint == "" {
-		return m.emulatedAccount(ctx, o)
+	if a, ok, err := m.standInAccount(ctx, o); ok {
+		return a, err
 	}
 	c := awsconf.Credentials{Profile: m.AwsProfile, RoleARN: m.AwsRoleArn}
 	var file string
@@ -78,27 +81,46 @@ func (m *Bookme) connect(ctx context.Context, o awsconf.Options) (*access, error
 		}
 		_ = red.Add(redact.Found(enc)...)
 	}
-	id := deploy.NewRunID()
-	a := &access{region: o.Region, cfg: cfg, s3: s3.NewFromConfig(cfg, func(so *s3.Options) { so.UsePathStyle = o.Endpoint != "" }),
-		keyID:  dag.SetSecret("aws-key-id-"+id, creds.AccessKeyID),
-		secret: dag.SetSecret("aws-secret-"+id, creds.SecretAccessKey)}
-	if creds.SessionToken != "" {
-		a.token = dag.SetSecret("aws-token-"+id, creds.SessionToken)
-	}
-	return a, nil
+	return &access{region: o.Region, cfg: cfg, s3: s3.NewFromConfig(cfg, func(so *s3.Options) { so.UsePathStyle = o.Endpoint != "" })}, nil
 }
 
-// withAWS gives a tool container the same access: region and credentials as secret variables.
-func (a *access) withAWS(ctr *dagger.Container) *dagger.Container {
+// withAWS gives a tool container the same access: region and the credentials as they are now — a
+// web identity's renewed session, not the first one — as secret variables.
+func (a *access) withAWS(ctx context.Context, ctr *dagger.Container) (*dagger.Container, error) {
+	keyID, secret, token, err := a.current(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ctr = ctr.WithEnvVariable("AWS_REGION", a.region).WithEnvVariable("AWS_DEFAULT_REGION", a.region).
-		WithSecretVariable("AWS_ACCESS_KEY_ID", a.keyID).WithSecretVariable("AWS_SECRET_ACCESS_KEY", a.secret)
-	if a.token != nil {
-		ctr = ctr.WithSecretVariable("AWS_SESSION_TOKEN", a.token)
+		WithSecretVariable("AWS_ACCESS_KEY_ID", keyID).WithSecretVariable("AWS_SECRET_ACCESS_KEY", secret)
+	if token != nil {
+		ctr = ctr.WithSecretVariable("AWS_SESSION_TOKEN", token)
 	}
 	if a.bind != nil {
 		ctr = a.bind(ctr)
 	}
-	return ctr
+	return ctr, nil
+}
+
+// current returns the credentials' secrets as the SDK's provider has them now, made anew when it
+// renewed them since (and registered with the redactor).
+func (a *access) current(ctx context.Context) (keyID, secret, token *dagger.Secret, err error) {
+	creds, err := a.cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("AWS credentials for a tool container: %w", err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.keyID == nil || creds.SecretAccessKey != a.secretValue {
+		_ = redact.From(ctx).Add(creds.SecretAccessKey, creds.SessionToken)
+		id := deploy.NewRunID()
+		a.keyID, a.secret, a.token = dag.SetSecret("aws-key-id-"+id, creds.AccessKeyID), dag.SetSecret("aws-secret-"+id, creds.SecretAccessKey), nil
+		if creds.SessionToken != "" {
+			a.token = dag.SetSecret("aws-token-"+id, creds.SessionToken)
+		}
+		a.secretValue = creds.SecretAccessKey
+	}
+	return a.keyID, a.secret, a.token, nil
 }
 
 // progress is where a verb's progress lines go: stderr, line by line redacted (redact.Do's redactor).

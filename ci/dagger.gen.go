@@ -785,7 +785,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg force", err))
 				}
 			}
-			return (*Bookme).Unlock(&parent, ctx, force)
+			var runUrl string
+			if inputArgs["runUrl"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["runUrl"]), &runUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg runUrl", err))
+				}
+			}
+			return (*Bookme).Unlock(&parent, ctx, force, runUrl)
 		case "WithProviderMirror":
 			var parent Bookme
 			err = json.Unmarshal(parentJSON, &parent)

@@ -7,7 +7,6 @@ import (
 
 	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
-	"bookme-deploy/core/emulator/rehearsal"
 	"bookme-deploy/core/planfile"
 	"bookme-deploy/core/redact"
 
@@ -141,8 +140,8 @@ func (m *Bookme) deployments(ctx context.Context, cfg deploy.Config, gitSha stri
 	if e, ok := images.(engineImages); ok {
 		e.gitSHA, e.cfg = sha, cfg
 		images = e
-		if a.emulated {
-			if images, err = m.emulatedECR(ctx, a, e); err != nil {
+		if a.images != nil {
+			if images, err = a.images(ctx, e); err != nil {
 				return nil, err
 			}
 		}
@@ -152,8 +151,8 @@ func (m *Bookme) deployments(ctx context.Context, cfg deploy.Config, gitSha stri
 		c.RunID = deploy.NewRunID()
 		ports := deploy.Ports{AWS: a.cfg, S3: a.s3, Tofu: m.tofu(a, c), Images: images,
 			Client: clientBuilder{m: m, cfg: c}, Source: sourceFiles{dir: m.Source}, Out: progress(ctx)}
-		if a.emulated {
-			rehearsal.Adapt(&c, &ports)
+		if a.adapt != nil {
+			a.adapt(&c, &ports)
 		}
 		return deploy.New(c, ports)
 	}, nil

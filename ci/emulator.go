@@ -239,23 +239,32 @@ func (m *Bookme) startEmulator(ctx context.Context, passwordMark *dagger.Secret)
 	return svc, a, err
 }
 
-// emulatedAccount is how every verb reaches --emulated-account (moto on the caller's host, prepared
-// as a real account is: state bucket, hosted zone): the rehearsal's adapter, with the workflow lines'
-// own arguments.
-func (m *Bookme) emulatedAccount(ctx context.Context, o awsconf.Options) (*access, error) {
+// standInAccount is how every verb reaches --emulated-account (moto on the caller's host, prepared as a
+// real account is: state bucket, hosted zone), with the workflow lines' own arguments: ok=false when
+// it is not given (or o already names an endpoint). Deployments get the rehearsal's adapter
+// (rehearsal.Adapt) and images go to a registry service recorded in its ECR.
+func (m *Bookme) standInAccount(ctx context.Context, o awsconf.Options) (a *access, ok bool, err error) {
+	if m.EmulatedAccount == nil || o.Endpoint != "" {
+		return nil, false, nil
+	}
 	if m.EmulatedAccountCa == nil {
-		return nil, fmt.Errorf("--emulated-account needs --emulated-account-ca (the CA of its certificate)")
+		return nil, true, fmt.Errorf("--emulated-account needs --emulated-account-ca (the CA of its certificate)")
 	}
 	ca, err := m.EmulatedAccountCa.Contents(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("--emulated-account-ca: %w", err)
+		return nil, true, fmt.Errorf("--emulated-account-ca: %w", err)
 	}
 	// Started, the tunnel is reachable from the module's own container too, not only from those that bind it.
 	svc, err := m.EmulatedAccount.Start(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("--emulated-account: %w", err)
+		return nil, true, fmt.Errorf("--emulated-account: %w", err)
 	}
-	return m.reach(ctx, svc, []byte(ca), o)
+	if a, err = m.reach(ctx, svc, []byte(ca), o); err != nil {
+		return nil, true, err
+	}
+	a.adapt = rehearsal.Adapt
+	a.images = func(ctx context.Context, e engineImages) (deploy.Images, error) { return m.emulatedECR(ctx, a, e) }
+	return a, true, nil
 }
 
 // reach connects to moto served by svc over HTTPS (a certificate for emulator.Host signed by ca) with
@@ -279,7 +288,6 @@ func (m *Bookme) reach(ctx context.Context, svc *dagger.Service, ca []byte, o aw
 	if a.tofu, err = emulator.Tofu(inside, emulator.CAPath); err != nil {
 		return nil, err
 	}
-	a.emulated = true
 	a.bind = func(c *dagger.Container) *dagger.Container {
 		return c.WithServiceBinding(emulator.Host, svc).WithEnvVariable("AWS_ENDPOINT_URL", inside).
 			WithNewFile(emulator.CAPath, string(ca)).WithEnvVariable("AWS_CA_BUNDLE", emulator.CAPath)

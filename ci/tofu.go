@@ -63,7 +63,9 @@ func (t tofuRunner) container(ctx context.Context, name string, vars map[string]
 			WithNewFile("/etc/tofu.rc", stack.MirrorCLIConfig("/opt/tofu-mirror")).
 			WithEnvVariable("TF_CLI_CONFIG_FILE", "/etc/tofu.rc")
 	}
-	ctr = t.access.withAWS(ctr)
+	if ctr, err = t.access.withAWS(ctx, ctr); err != nil {
+		return nil, nil, err
+	}
 	if t.encryption != nil {
 		ctr = ctr.WithSecretVariable("TF_ENCRYPTION", t.encryption)
 	}

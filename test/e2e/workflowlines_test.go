@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +29,7 @@ import (
 	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
 	"bookme-deploy/core/emulator"
+	"bookme-deploy/core/emulator/rehearsal"
 	"bookme-deploy/core/lock"
 	"bookme-deploy/core/record"
 	"bookme-deploy/core/smoke"
@@ -124,6 +127,39 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 		t.Errorf("the failed-deploy summary step added nothing to the job summary")
 	}
 
+	// The next push (release B: API source, OpenTofu cpu/memory, env input and SPA changes), cancelled
+	// as GitHub cancels a job once ECS began rolling to it, then the job's if: cancelled() steps.
+	imageA := acct.serviceImages(ctx, t)
+	headB := r.commit(t, "release B", rehearsal.Steps("production", head, rehearsal.Paths{APIDir: deploy.DefaultLayout.APIDir,
+		ClientDir: deploy.DefaultLayout.ClientDir, ServiceConfigDir: deploy.DefaultLayout.ServiceConfigDir})[1])
+	cancelled := r.runCancelled(t, "deploy.yml", "deploy", "Deploy", func() bool {
+		for svc, img := range acct.serviceImages(ctx, t) {
+			if img != imageA[svc] {
+				return true
+			}
+		}
+		return false
+	})
+	acct.watch(ctx, t, 90*time.Second)
+	unlock := r.run(t, "deploy.yml", "deploy", "Release the lock of a cancelled deploy")
+	if unlock.err != nil {
+		t.Errorf("deploy.yml's cancelled-job unlock step failed: %s", unlock)
+	}
+	sum := r.run(t, "deploy.yml", "deploy", "Summary of a failed or cancelled deploy")
+	if sum.err != nil {
+		t.Errorf("deploy.yml's summary step after the cancel failed: %s", sum)
+	}
+	t.Logf("after the cancelled run: unlock said %q", strings.TrimSpace(unlock.stdout))
+	if keys := acct.keys(ctx, t, acct.stateBucket, lock.KeyFor("production")); len(keys) != 0 {
+		t.Errorf("the cancelled run's deploy lock is still held after the job's cancelled() steps")
+	}
+	// The next run deploys B: nothing the cancelled run left (locks of OpenTofu's state included) stops it.
+	again := r.run(t, "deploy.yml", "deploy", "Deploy")
+	if again.err != nil {
+		t.Fatalf("the deploy after a cancelled one failed: %s", again)
+	}
+	acct.deployedLast(ctx, t, headB, r)
+
 	// No planted secret anywhere: the account's objects (every version), task definitions, the job
 	// summary and every step's output.
 	dir := acct.dump(ctx, t)
@@ -131,7 +167,7 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []stepResult{dep, plan, drift, hist} {
+	for _, s := range []stepResult{dep, plan, drift, hist, cancelled, unlock, sum, again} {
 		f, err := reliability.ScanBytes(s.name+" output", []byte(s.stdout+s.stderr), secrets)
 		if err != nil {
 			t.Fatal(err)
@@ -244,6 +280,90 @@ func (r *runner) run(t *testing.T, file, job, step string) stepResult {
 	return res
 }
 
+// runCancelled runs the step and cancels it as GitHub cancels a job once cancelNow says so: SIGINT to
+// the step's entry process (bash), SIGTERM 7.5 s later, then after 2.5 s more the whole process tree
+// is killed (dagger included: it gets no signal of its own).
+func (r *runner) runCancelled(t *testing.T, file, job, step string, cancelNow func() bool) stepResult {
+	t.Helper()
+	w, err := ghrun.Load(filepath.Join(r.workflows, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, s, err := w.Step(job, step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := w.StepEnv(j, s, r.base, r.contexts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, err := s.Command(r.stepDir, r.work, env, r.contexts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	res := stepResult{name: file + " " + job + "/" + step + " (cancelled)"}
+	finish := func(err error, how string) stepResult {
+		res.err, res.stdout, res.stderr, res.took = err, out.String(), errb.String(), time.Since(start)
+		t.Logf("%s: %s, exit %v after %s", res.name, how, err, res.took.Round(time.Second))
+		return res
+	}
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for !cancelNow() {
+		select {
+		case err := <-done:
+			t.Fatalf("the step ended before the moment to cancel it: %v\n%s", err, finish(err, "ended"))
+		case <-tick.C:
+		}
+	}
+	t.Logf("cancelling %s after %s", res.name, time.Since(start).Round(time.Second))
+	pid := cmd.Process.Pid
+	_ = syscall.Kill(pid, syscall.SIGINT)
+	select {
+	case err := <-done:
+		return finish(err, "exited on SIGINT")
+	case <-time.After(7500 * time.Millisecond):
+	}
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	select {
+	case err := <-done:
+		_ = syscall.Kill(-pid, syscall.SIGKILL) // the runner then kills what is left of the tree
+		return finish(err, "exited on SIGTERM (rest of the tree killed)")
+	case <-time.After(2500 * time.Millisecond):
+	}
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	return finish(<-done, "process tree killed")
+}
+
+// commit makes a release's edits in the checkout and commits them (the next push to main).
+func (r *runner) commit(t *testing.T, msg string, step rehearsal.Step) string {
+	t.Helper()
+	files, err := step.Files(func(p string) (string, error) {
+		b, err := os.ReadFile(filepath.Join(r.work, p))
+		return string(b), err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, content := range files {
+		if err := os.WriteFile(filepath.Join(r.work, p), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gitOut(t, r.work, "add", "-A")
+	gitOut(t, r.work, "-c", "user.name=e2e", "-c", "user.email=e2e@example.com", "commit", "--quiet", "-m", msg)
+	return strings.TrimSpace(gitOut(t, r.work, "rev-parse", "HEAD"))
+}
+
 func (r *runner) summarySize(t *testing.T) int64 {
 	fi, err := os.Stat(r.summary)
 	if err != nil {
@@ -321,7 +441,17 @@ func (a account) deployed(ctx context.Context, t *testing.T, head string, r *run
 	if len(recs) != 1 {
 		t.Fatalf("want one deploy record in s3://%s/deploy/records/, found %d", a.stateBucket, len(recs))
 	}
-	rec := recs[0]
+	a.deployedLast(ctx, t, head, r)
+}
+
+// deployedLast checks the account after deploy.yml's latest run, of commit head, succeeded.
+func (a account) deployedLast(ctx context.Context, t *testing.T, head string, r *runner) {
+	t.Helper()
+	recs := a.records(ctx, t)
+	if len(recs) == 0 {
+		t.Fatalf("no deploy record in s3://%s/deploy/records/", a.stateBucket)
+	}
+	rec := recs[len(recs)-1]
 	if !rec.Succeeded() || rec.GitSHA != head || rec.Environment != "production" || rec.Who != r.actor || rec.RunURL != r.runURL {
 		t.Errorf("the record says %s of %s to %s by %q from %q; want a success of %s to production by %q from %q",
 			rec.Outcome(), rec.GitSHA, rec.Environment, rec.Who, rec.RunURL, head, r.actor, r.runURL)
@@ -339,6 +469,9 @@ func (a account) deployed(ctx context.Context, t *testing.T, head string, r *run
 		ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(head[:12])}}})
 	if err != nil || len(tagged.ImageDetails) != 1 {
 		t.Fatalf("ECR has no image tagged %s: %v", head[:12], err)
+	}
+	if tofuLocks := a.keys(ctx, t, a.stateBucket, ""); slices.ContainsFunc(tofuLocks, func(k string) bool { return strings.HasSuffix(k, ".tflock") }) {
+		t.Errorf("OpenTofu state locks left behind: %v", tofuLocks)
 	}
 	want := aws.ToString(repo.RepositoryUri) + "@" + aws.ToString(tagged.ImageDetails[0].ImageDigest)
 	images := a.serviceImages(ctx, t)
@@ -436,6 +569,31 @@ func (a account) index(ctx context.Context, t *testing.T) (string, []byte) {
 		t.Fatalf("want one bucket serving index.html, found %v", found)
 	}
 	return found[0], html
+}
+
+// watch logs the account every 10 s for d: the deploy lock, the records' outcomes, what the services
+// run (what the engine does with a deploy whose client was killed).
+func (a account) watch(ctx context.Context, t *testing.T, d time.Duration) {
+	t.Helper()
+	for end := time.Now().Add(d); ; {
+		var outcomes []string
+		for _, rec := range a.records(ctx, t) {
+			outcomes = append(outcomes, deploy.Short(rec.GitSHA)+" "+rec.Outcome())
+		}
+		imgs := a.serviceImages(ctx, t)
+		var short []string
+		for _, svc := range slices.Sorted(maps.Keys(imgs)) {
+			id := imgs[svc][strings.LastIndex(imgs[svc], ":")+1:]
+			short = append(short, svc+"@"+id[:min(8, len(id))])
+		}
+		t.Logf("after the cancel: lock held %v; records %v; services %v; OpenTofu locks %d",
+			len(a.keys(ctx, t, a.stateBucket, lock.KeyFor("production"))) > 0, outcomes, short,
+			len(slices.DeleteFunc(a.keys(ctx, t, a.stateBucket, ""), func(k string) bool { return !strings.HasSuffix(k, ".tflock") })))
+		if time.Now().After(end) {
+			return
+		}
+		time.Sleep(10 * time.Second)
+	}
 }
 
 // keys lists a bucket's object keys under prefix.
