@@ -439,7 +439,7 @@ func (a account) deployed(ctx context.Context, t *testing.T, head string, r *run
 	t.Helper()
 	recs := a.records(ctx, t)
 	if len(recs) != 1 {
-		t.Fatalf("want one deploy record in s3://%s/deploy/records/, found %d", a.stateBucket, len(recs))
+		t.Fatalf("want one deploy record (deploy/records/ in the config bucket), found %d", len(recs))
 	}
 	a.deployedLast(ctx, t, head, r)
 }
@@ -449,7 +449,7 @@ func (a account) deployedLast(ctx context.Context, t *testing.T, head string, r 
 	t.Helper()
 	recs := a.records(ctx, t)
 	if len(recs) == 0 {
-		t.Fatalf("no deploy record in s3://%s/deploy/records/", a.stateBucket)
+		t.Fatal("no deploy record (deploy/records/ in the config bucket)")
 	}
 	rec := recs[len(recs)-1]
 	if !rec.Succeeded() || rec.GitSHA != head || rec.Environment != "production" || rec.Who != r.actor || rec.RunURL != r.runURL {
@@ -505,14 +505,21 @@ func (a account) deployedLast(ctx context.Context, t *testing.T, head string, r 
 
 func (a account) records(ctx context.Context, t *testing.T) []*record.Record {
 	t.Helper()
-	var recs []*record.Record
-	for _, k := range a.keys(ctx, t, a.stateBucket, "deploy/records/") {
-		rec, err := record.Parse(a.get(ctx, t, a.stateBucket, k))
-		if err != nil {
-			t.Fatalf("%s: %v", k, err)
-		}
-		recs = append(recs, rec)
+	buckets, err := a.s3.ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	var recs []*record.Record
+	for _, b := range buckets.Buckets {
+		for _, k := range a.keys(ctx, t, aws.ToString(b.Name), "deploy/records/") {
+			rec, err := record.Parse(a.get(ctx, t, aws.ToString(b.Name), k))
+			if err != nil {
+				t.Fatalf("%s: %v", k, err)
+			}
+			recs = append(recs, rec)
+		}
+	}
+	slices.SortFunc(recs, func(x, y *record.Record) int { return x.Started.Compare(y.Started) })
 	return recs
 }
 
