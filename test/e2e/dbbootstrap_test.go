@@ -26,6 +26,7 @@ import (
 // loopback, with a master role made like RDS's: the first run creates the database and the app
 // role, the second changes nothing. The database is then checked directly.
 func TestDBBootstrapOfThePushedImage(t *testing.T) {
+	t.Parallel()
 	dir, _ := dryRunArtifacts(t)
 	bin := extractFromImage(t, filepath.Join(dir, "image"), "usr/local/bin/bookme-dbbootstrap")
 	pg := testenv.StartPostgres(t)

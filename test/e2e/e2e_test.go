@@ -64,6 +64,7 @@ func mirror(t *testing.T) string {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	out, _, d := dagger(t, nil, "check")
 	for _, want := range []string{"go test ./... (unit):", "ok  \tbookme-deploy/core/pipeline", "tofu fmt -check -recursive infra/: ok"} {
 		if !strings.Contains(out, want) {
@@ -78,6 +79,7 @@ func TestCheck(t *testing.T) {
 // The scenarios that prove properties (rival deploy refused by the lock, drifted plan file, --stages,
 // credential forms) are Go tests of core/deploy against moto; this test runs the user's command.
 func TestDryRun(t *testing.T) {
+	t.Parallel()
 	// The README's line: three releases (A; B; C failing after its cut-over; rollback to A).
 	out, _, d := dagger(t, nil, "with-provider-mirror", "--dir", mirror(t), "dry-run")
 	for _, want := range []string{
@@ -153,6 +155,7 @@ func dryRunArtifacts(t *testing.T) (dir, stderr string) {
 
 // Recognisable fake secrets go in; nothing the pipeline produced may contain them.
 func TestDryRunLeaksNoSecret(t *testing.T) {
+	t.Parallel()
 	dir, stderr := dryRunArtifacts(t)
 	if artifacts.redis == "" {
 		t.Fatal("BOOKME_E2E_ARTIFACTS reuses artifacts without planted secrets: the leak scan cannot run")
@@ -219,6 +222,7 @@ func randHex(t *testing.T) string {
 // every object's Cache-Control back against the app's header rules (hashed files immutable,
 // asset-manifest.json and the HTML no-cache).
 func TestCRAAppRehearsal(t *testing.T) {
+	t.Parallel()
 	dir, _ := dryRunArtifacts(t)
 	for _, pattern := range []string{"bundle/asset-manifest.json", "bundle/static/js/main.*.js", "bundle/static/js/main.*.js.map", "bundle/static/js/main.*.js.LICENSE.txt"} {
 		if m, _ := filepath.Glob(filepath.Join(dir, pattern)); len(m) == 0 {
