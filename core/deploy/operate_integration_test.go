@@ -67,7 +67,7 @@ func TestUnlockWithEachCredentialForm(t *testing.T) {
 			}
 
 			// Free: showing it creates nothing.
-			if _, err := deploy.Unlock(ctx, c, env, bucket, false); err != nil {
+			if _, err := deploy.Unlock(ctx, c, env, bucket, false, ""); err != nil {
 				t.Fatalf("unlock (show, free): %v", err)
 			}
 			if _, err := headLock(); err == nil {
@@ -82,7 +82,7 @@ func TestUnlockWithEachCredentialForm(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			shown, err := deploy.Unlock(ctx, c, env, bucket, false)
+			shown, err := deploy.Unlock(ctx, c, env, bucket, false, "")
 			if err != nil {
 				t.Fatalf("unlock (show): %v", err)
 			}
@@ -98,14 +98,14 @@ func TestUnlockWithEachCredentialForm(t *testing.T) {
 				t.Fatalf("the lock is not alice's any more: %+v %v", st, err)
 			}
 
-			if _, err := deploy.Unlock(ctx, c, env, bucket, true); err != nil {
+			if _, err := deploy.Unlock(ctx, c, env, bucket, true, ""); err != nil {
 				t.Fatalf("unlock --force: %v", err)
 			}
 			if _, err := headLock(); err == nil {
 				t.Fatal("the lock object is still there after unlock --force")
 			}
 			// Forcing a free lock is not an error and leaves nothing behind.
-			if _, err := deploy.Unlock(ctx, c, env, bucket, true); err != nil {
+			if _, err := deploy.Unlock(ctx, c, env, bucket, true, ""); err != nil {
 				t.Fatalf("unlock --force of a free lock: %v", err)
 			}
 			if _, err := headLock(); err == nil {
