@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"path"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
+	"bookme-deploy/core/pipeline"
 	"bookme-deploy/core/planfile"
 	"bookme-deploy/core/registry"
 )
@@ -25,6 +27,8 @@ type Publish struct {
 	Repository string
 	GitSHA     string
 	FullSHATag bool
+	// Progress receives Apply's notes (nil: the running step's progress, pipeline.Progress).
+	Progress io.Writer
 }
 
 // Plan reads the Dockerfile and ECR: what would be built or reused. It pushes nothing.
@@ -57,13 +61,37 @@ func (p Publish) Apply(ctx context.Context, plan *registry.PublishPlan) (ref str
 	}
 	digest, err := p.Images.Push(ctx, plan, creds)
 	if err != nil {
-		return "", false, fmt.Errorf("image: push %s: %w", plan.TagRef, err)
+		if digest, err = p.digestAfterFailedPush(ctx, plan, err); err != nil {
+			return "", false, err
+		}
 	}
 	ref, err = registry.WithDigest(plan.RepositoryURI, digest)
 	if err != nil {
 		return "", false, err
 	}
 	return ref, true, nil
+}
+
+// digestAfterFailedPush decides what a failed push means. The registry is ECR itself, so a push
+// whose last answer (the manifest PUT's) was lost has stored the tag all the same; and a push the
+// repository's IMMUTABLE tags refused (an earlier attempt of this push, or another run of the
+// commit, got there first) finds the tag stored too. Either way ECR holding the commit's tag is the
+// outcome the push was for: its digest is returned and a progress line says so. When ECR does not
+// hold the tag (or cannot be read), the push's own error is returned, wrapped.
+func (p Publish) digestAfterFailedPush(ctx context.Context, plan *registry.PublishPlan, pushErr error) (string, error) {
+	digest, found, err := registry.DigestForTag(ctx, ecr.NewFromConfig(p.AWS), plan.Repository, plan.Tag)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("image: push %s: %w (reading ECR for the tag afterwards failed too: %v)", plan.TagRef, pushErr, err)
+	case !found:
+		return "", fmt.Errorf("image: push %s: %w", plan.TagRef, pushErr)
+	}
+	out := p.Progress
+	if out == nil {
+		out = pipeline.Progress(ctx)
+	}
+	fmt.Fprintf(out, "the push's answer was lost; ECR holds %s at %s (push error: %s)\n", plan.Tag, digest, firstLine(pushErr.Error()))
+	return digest, nil
 }
 
 func (d *Deployment) publisher() Publish {
