@@ -171,27 +171,28 @@ func TestFaultMatrix(t *testing.T) {
 	stages := []struct {
 		name string
 		// ecs stages front a fresh fake per cell instead of moto; crash makes the new image's tasks
-		// exit 1, so the deploy must roll back.
-		ecs, crash bool
-		run        stageFunc
+		// exit 1, so the deploy must roll back. The image push fronts a registry (ecrpush_test.go).
+		ecs, crash, push bool
+		run              stageFunc
 	}{
-		{"S3 release", false, false, func(t *testing.T, p *testenv.FaultProxy, rules []testenv.Rule, name string) (string, string) {
+		{"S3 release", false, false, false, func(t *testing.T, p *testenv.FaultProxy, rules []testenv.Rule, name string) (string, string) {
 			return releaseStage(t, direct, p, rules, name)
 		}},
-		{"CloudFront invalidation", false, false, func(t *testing.T, p *testenv.FaultProxy, rules []testenv.Rule, name string) (string, string) {
+		{"CloudFront invalidation", false, false, false, func(t *testing.T, p *testenv.FaultProxy, rules []testenv.Rule, name string) (string, string) {
 			return cdnStage(t, direct, p, rules, name)
 		}},
-		{"ECR auth+describe", false, false, func(t *testing.T, p *testenv.FaultProxy, rules []testenv.Rule, name string) (string, string) {
+		{"ECR auth+describe", false, false, false, func(t *testing.T, p *testenv.FaultProxy, rules []testenv.Rule, name string) (string, string) {
 			return ecrStage(t, direct, p, rules, name)
 		}},
-		{"config push", false, false, func(t *testing.T, p *testenv.FaultProxy, rules []testenv.Rule, name string) (string, string) {
+		{"config push", false, false, false, func(t *testing.T, p *testenv.FaultProxy, rules []testenv.Rule, name string) (string, string) {
 			return pushStage(t, direct, p, rules, name)
 		}},
-		{"deploy lock", false, false, func(t *testing.T, p *testenv.FaultProxy, rules []testenv.Rule, name string) (string, string) {
+		{"deploy lock", false, false, false, func(t *testing.T, p *testenv.FaultProxy, rules []testenv.Rule, name string) (string, string) {
 			return lockStage(t, direct, p, rules, name)
 		}},
-		{"ECS register/update/describe", true, false, nil},
-		{"ECS roll-back (crashing image)", true, true, nil},
+		{"ECR push", false, false, true, nil},
+		{"ECS register/update/describe", true, false, false, nil},
+		{"ECS roll-back (crashing image)", true, true, false, nil},
 	}
 	seedECR(t, direct)
 
@@ -206,11 +207,14 @@ func TestFaultMatrix(t *testing.T) {
 						c := cell{Stage: st.name, Fault: kind, Rate: rate}
 						start := time.Now()
 						var p *testenv.FaultProxy
-						if st.ecs {
+						switch {
+						case st.push:
+							p, c.Outcome, c.Detail = ecrPushStage(t, direct, seed, kind, rate, cellName(name))
+						case st.ecs:
 							var f *ecsfake.Fake
 							f, p = startECS(t, seed, kind, rate, st.crash)
 							c.Outcome, c.Detail = ecsStage(t, f, p, st.crash)
-						} else {
+						default:
 							// No faults while the stage seeds its own state; it arms the rules itself.
 							p = testenv.StartFaultProxy(t, awsEndpoint, seed)
 							c.Outcome, c.Detail = st.run(t, p, faultRules(kind, rate), cellName(name))
@@ -449,9 +453,15 @@ func lockStage(t *testing.T, direct aws.Config, p *testenv.FaultProxy, rules []t
 	return outcomeCleanPrev, firstLine(err)
 }
 
-// startECS starts a scripted ECS fake (api ×2 and worker ×1 on oldImage; 100× simulated time) behind
-// a fault proxy armed at once.
+// startECS starts a scripted ECS fake (seedECS) behind a fault proxy armed at once.
 func startECS(t *testing.T, seed int64, kind string, rate float64, crash bool) (*ecsfake.Fake, *testenv.FaultProxy) {
+	f := seedECS(t, crash)
+	p := testenv.StartFaultProxy(t, f.URL, seed, faultRules(kind, rate)...)
+	return f, p
+}
+
+// seedECS starts the scripted ECS fake with api ×2 and worker ×1 on oldImage (100× simulated time).
+func seedECS(t *testing.T, crash bool) *ecsfake.Fake {
 	clock := ecsfake.NewClock(100)
 	sc := ecsfake.Scenario{}
 	if crash {
@@ -463,8 +473,7 @@ func startECS(t *testing.T, seed int64, kind string, rate float64, crash bool) (
 	wk := f.SeedTaskDefinition(ecsfake.ContainerTaskDefinition("bookme-worker", "web", oldImage, 120, "/ecs/bookme-worker"))
 	f.SeedService(cluster, "api", api, 2, []string{"subnet-a"}, []string{"sg-api"})
 	f.SeedService(cluster, "worker", wk, 1, []string{"subnet-a"}, []string{"sg-worker"})
-	p := testenv.StartFaultProxy(t, f.URL, seed, faultRules(kind, rate)...)
-	return f, p
+	return f
 }
 
 // ecsStage: plan → register → migrate → roll through the faults. Completed: both services on a new
@@ -603,13 +612,13 @@ func renderMatrix(cells []cell) string {
 		}
 	}
 	if len(details) > 0 {
-		b.WriteString("errors of the failed cells (first line):\n" + strings.Join(details, "\n") + "\n")
+		b.WriteString("details (a failed cell: its error's first line; a completed cell: what it met on the way):\n" + strings.Join(details, "\n") + "\n")
 	}
 	return b.String()
 }
 
 func stageOrder(s string) int {
-	for i, n := range []string{"deploy lock", "ECR auth+describe", "config push", "ECS register/update/describe", "ECS roll-back (crashing image)", "S3 release", "CloudFront invalidation"} {
+	for i, n := range []string{"deploy lock", "ECR auth+describe", "ECR push", "config push", "ECS register/update/describe", "ECS roll-back (crashing image)", "S3 release", "CloudFront invalidation"} {
 		if n == s {
 			return i
 		}
