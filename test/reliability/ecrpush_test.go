@@ -268,8 +268,11 @@ func ecrPushStage(t *testing.T, direct aws.Config, seed int64, kind string, rate
 	if s := strings.TrimSpace(progress.String()); s != "" {
 		note = s
 	}
-	if front.refused > 0 {
-		note = strings.TrimSpace(fmt.Sprintf("%s [the ECR front refused %d PUT(s) of the existing tag]", note, front.refused))
+	front.mu.Lock()
+	refused := front.refused
+	front.mu.Unlock()
+	if refused > 0 {
+		note = strings.TrimSpace(fmt.Sprintf("%s [the ECR front refused %d PUT(s) of the existing tag]", note, refused))
 	}
 	switch {
 	case found && inECR != images.built:
