@@ -123,6 +123,38 @@ func (a *access) current(ctx context.Context) (keyID, secret, token *dagger.Secr
 	return a.keyID, a.secret, a.token, nil
 }
 
+// do runs a verb's body: its results and errors redacted (redact.Do), then the services it started
+// (onStop) stopped before it returns, so that the session's own shutdown has nothing left to wait for.
+func do(ctx context.Context, f func(ctx context.Context) (string, error)) (string, error) {
+	st := &stops{}
+	defer st.run(context.WithoutCancel(ctx))
+	return redact.Do(context.WithValue(ctx, stopsKey{}, st), f)
+}
+
+type stopsKey struct{}
+
+type stops struct {
+	mu sync.Mutex
+	fs []func(context.Context)
+}
+
+// onStop has f run when the verb (do) ends; outside one, never.
+func onStop(ctx context.Context, f func(context.Context)) {
+	if st, ok := ctx.Value(stopsKey{}).(*stops); ok {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		st.fs = append(st.fs, f)
+	}
+}
+
+func (st *stops) run(ctx context.Context) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for i := len(st.fs) - 1; i >= 0; i-- {
+		st.fs[i](ctx)
+	}
+}
+
 // progress is where a verb's progress lines go: stderr, line by line redacted (redact.Do's redactor).
 func progress(ctx context.Context) io.Writer { return redact.NewWriter(os.Stderr, redact.From(ctx)) }
 

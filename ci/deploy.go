@@ -8,7 +8,6 @@ import (
 	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
 	"bookme-deploy/core/planfile"
-	"bookme-deploy/core/redact"
 
 	"dagger/bookme/internal/dagger"
 )
@@ -54,7 +53,7 @@ func (m *Bookme) Deploy(
 	// +optional
 	stages []string,
 ) (string, error) {
-	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+	return do(ctx, func(ctx context.Context) (string, error) {
 		cfg, err := m.deployConfig(ctx, deploy.Config{Who: who, RunURL: runUrl, FullSHATag: fullShaTag, Stages: stages})
 		if err != nil {
 			return "", err
@@ -102,7 +101,7 @@ func (m *Bookme) Plan(
 	// +default="markdown"
 	format string,
 ) (string, error) {
-	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+	return do(ctx, func(ctx context.Context) (string, error) {
 		if err := deploy.CheckFormat(format); err != nil {
 			return "", err
 		}

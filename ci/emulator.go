@@ -259,11 +259,18 @@ func (m *Bookme) standInAccount(ctx context.Context, o awsconf.Options) (a *acce
 	if err != nil {
 		return nil, true, fmt.Errorf("--emulated-account: %w", err)
 	}
+	onStop(ctx, func(ctx context.Context) { _, _ = svc.Stop(ctx) })
 	if a, err = m.reach(ctx, svc, []byte(ca), o); err != nil {
 		return nil, true, err
 	}
 	a.adapt = rehearsal.Adapt
-	a.images = func(ctx context.Context, e engineImages) (deploy.Images, error) { return m.emulatedECR(ctx, a, e) }
+	a.images = func(ctx context.Context, e engineImages) (deploy.Images, error) {
+		im, err := m.emulatedECR(ctx, a, e)
+		if err == nil {
+			onStop(ctx, func(ctx context.Context) { _, _ = im.svc.Stop(ctx) })
+		}
+		return im, err
+	}
 	return a, true, nil
 }
 

@@ -8,7 +8,6 @@ import (
 
 	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
-	"bookme-deploy/core/redact"
 )
 
 // The operator verbs: one stage each, on names given explicitly (from `tofu output`), --dry-run.
@@ -39,7 +38,7 @@ func (m *Bookme) PublishApi(
 	// +optional
 	dryRun bool,
 ) (string, error) {
-	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+	return do(ctx, func(ctx context.Context) (string, error) {
 		cfg, err := m.deployConfig(ctx, deploy.Config{})
 		if err != nil {
 			return "", err
@@ -94,7 +93,7 @@ func (m *Bookme) Roll(
 	// +optional
 	dryRun bool,
 ) (string, error) {
-	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+	return do(ctx, func(ctx context.Context) (string, error) {
 		cfg, err := m.deployConfig(ctx, deploy.Config{})
 		if err != nil {
 			return "", err
@@ -125,7 +124,7 @@ func (m *Bookme) Rollback(
 	// +optional
 	dryRun bool,
 ) (string, error) {
-	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+	return do(ctx, func(ctx context.Context) (string, error) {
 		cfg, err := m.deployConfig(ctx, deploy.Config{})
 		if err != nil {
 			return "", err
@@ -154,7 +153,7 @@ func (m *Bookme) History(
 	// +optional
 	runUrl string,
 ) (string, error) {
-	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+	return do(ctx, func(ctx context.Context) (string, error) {
 		p, s, err := m.site(ctx)
 		if err != nil && s.StateBucket == "" {
 			return "", err
@@ -169,7 +168,7 @@ func (m *Bookme) History(
 // served and the env file, matched to the deploy records.
 // +cache="never"
 func (m *Bookme) Status(ctx context.Context) (string, error) {
-	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+	return do(ctx, func(ctx context.Context) (string, error) {
 		p, s, err := m.site(ctx)
 		if err != nil {
 			return "", err
@@ -206,7 +205,7 @@ func (m *Bookme) Unlock(
 	// +optional
 	runUrl string,
 ) (string, error) {
-	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+	return do(ctx, func(ctx context.Context) (string, error) {
 		a, err := m.connect(ctx, awsconf.Options{})
 		if err != nil {
 			return "", err
@@ -234,7 +233,7 @@ func (m *Bookme) Run(
 	// +optional
 	dryRun bool,
 ) (string, error) {
-	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+	return do(ctx, func(ctx context.Context) (string, error) {
 		argv, err := deploy.SplitCommand(command)
 		if err != nil {
 			return "", err
@@ -268,7 +267,7 @@ func (m *Bookme) Logs(
 	// +optional
 	dryRun bool,
 ) (string, error) {
-	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+	return do(ctx, func(ctx context.Context) (string, error) {
 		p, s, err := m.site(ctx)
 		if err != nil {
 			return "", err
@@ -299,7 +298,7 @@ func (m *Bookme) Exec(
 	// +optional
 	task string,
 ) (string, error) {
-	return redact.Do(ctx, func(ctx context.Context) (string, error) {
+	return do(ctx, func(ctx context.Context) (string, error) {
 		p, s, err := m.site(ctx)
 		if err != nil {
 			return "", err
