@@ -55,6 +55,7 @@ type timing struct {
 // core/stack, requires an empty second plan per stack, greps the state objects for secrets, then
 // destroys in reverse order. Prints the per-stack timings.
 func TestApplyAgainstMoto(t *testing.T) {
+	t.Parallel() // each has its own moto and copy of infra/: most of their time is the provider polling
 	ctx := context.Background()
 	// moto as the dry-run runs it: core/emulator's patches and environment.
 	// Every password moto generates (the Redis user's) starts with passwordMark: the state scan finds it.

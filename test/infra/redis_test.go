@@ -38,6 +38,7 @@ import (
 // default user, the user group attached to the replication group, and a secret whose password is
 // the user's (moto's model dump shows the user's password).
 func TestBaseStackKeepsRedisPasswordOutOfStateAndPlans(t *testing.T) {
+	t.Parallel() // each has its own moto and copy of infra/: most of their time is the provider polling
 	ctx := context.Background()
 	mark := "PLANTEDredis" + hex.EncodeToString(randomBytes(t, 4)) // letters and digits, as the passwords
 	moto, cfg, root := emulatedInfra(t, mark)
