@@ -12,7 +12,9 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -29,7 +31,6 @@ import (
 	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
 	"bookme-deploy/core/emulator"
-	"bookme-deploy/core/emulator/rehearsal"
 	"bookme-deploy/core/lock"
 	"bookme-deploy/core/record"
 	"bookme-deploy/core/smoke"
@@ -130,8 +131,11 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	// The next push (release B: API source, OpenTofu cpu/memory, env input and SPA changes), cancelled
 	// as GitHub cancels a job once ECS began rolling to it, then the job's if: cancelled() steps.
 	imageA := acct.serviceImages(ctx, t)
-	headB := r.commit(t, "release B", rehearsal.Steps("production", head, rehearsal.Paths{APIDir: deploy.DefaultLayout.APIDir,
-		ClientDir: deploy.DefaultLayout.ClientDir, ServiceConfigDir: deploy.DefaultLayout.ServiceConfigDir})[1])
+	headB := r.commit(t, "release B", map[string]func(string) string{
+		path.Join(deploy.DefaultLayout.APIDir, "accounts", "views.py"): appendLine("# release B"),
+		path.Join(deploy.DefaultLayout.ClientDir, "src", "main.jsx"):   appendLine("document.documentElement.dataset.release = 'B';"),
+		"infra/environments/production.backend.tfvars":                 setTfvar(map[string]string{"api_cpu": "512", "api_memory": "1024"}),
+	})
 	cancelled := r.runCancelled(t, "deploy.yml", "deploy", "Deploy", func() bool {
 		for svc, img := range acct.serviceImages(ctx, t) {
 			if img != imageA[svc] {
@@ -159,6 +163,9 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 		t.Fatalf("the deploy after a cancelled one failed: %s", again)
 	}
 	acct.deployedLast(ctx, t, headB, r)
+	if cpu, mem := acct.apiSize(ctx, t); cpu != "512" || mem != "1024" {
+		t.Errorf("after B the API's revision has cpu/memory %s/%s, want B's OpenTofu change 512/1024", cpu, mem)
+	}
 
 	// No planted secret anywhere: the account's objects (every version), task definitions, the job
 	// summary and every step's output.
@@ -344,24 +351,40 @@ func (r *runner) runCancelled(t *testing.T, file, job, step string, cancelNow fu
 	return finish(<-done, "process tree killed")
 }
 
-// commit makes a release's edits in the checkout and commits them (the next push to main).
-func (r *runner) commit(t *testing.T, msg string, step rehearsal.Step) string {
+// commit edits files of the checkout and commits them (the next push to main).
+func (r *runner) commit(t *testing.T, msg string, edits map[string]func(string) string) string {
 	t.Helper()
-	files, err := step.Files(func(p string) (string, error) {
+	for p, edit := range edits {
 		b, err := os.ReadFile(filepath.Join(r.work, p))
-		return string(b), err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for p, content := range files {
-		if err := os.WriteFile(filepath.Join(r.work, p), []byte(content), 0o644); err != nil {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(r.work, p), []byte(edit(string(b))), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	gitOut(t, r.work, "add", "-A")
 	gitOut(t, r.work, "-c", "user.name=e2e", "-c", "user.email=e2e@example.com", "commit", "--quiet", "-m", msg)
 	return strings.TrimSpace(gitOut(t, r.work, "rev-parse", "HEAD"))
+}
+
+func appendLine(line string) func(string) string {
+	return func(old string) string { return strings.TrimRight(old, "\n") + "\n" + line + "\n" }
+}
+
+// setTfvar sets variables already assigned in a .tfvars file (an assignment may appear only once).
+func setTfvar(values map[string]string) func(string) string {
+	return func(old string) string {
+		for name, v := range values {
+			re := regexp.MustCompile(`(?m)^` + name + `\s*=.*$`)
+			if !re.MatchString(old) {
+				old = strings.TrimRight(old, "\n") + "\n" + name + " = " + v + "\n"
+				continue
+			}
+			old = re.ReplaceAllString(old, name+" = "+v)
+		}
+		return old
+	}
 }
 
 func (r *runner) summarySize(t *testing.T) int64 {
@@ -555,6 +578,37 @@ func (a account) serviceImages(ctx context.Context, t *testing.T) map[string]str
 		}
 	}
 	return out
+}
+
+// apiSize is the cpu and memory of the API service's revision.
+func (a account) apiSize(ctx context.Context, t *testing.T) (cpu, mem string) {
+	t.Helper()
+	c := ecs.NewFromConfig(a.cfg)
+	clusters, err := c.ListClusters(ctx, &ecs.ListClustersInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cl := range clusters.ClusterArns {
+		svcs, err := c.ListServices(ctx, &ecs.ListServicesInput{Cluster: aws.String(cl)})
+		if err != nil || len(svcs.ServiceArns) == 0 {
+			continue
+		}
+		desc, err := c.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cl), Services: svcs.ServiceArns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range desc.Services {
+			if strings.HasSuffix(aws.ToString(s.ServiceName), "-api") {
+				td, err := c.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: s.TaskDefinition})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return aws.ToString(td.TaskDefinition.Cpu), aws.ToString(td.TaskDefinition.Memory)
+			}
+		}
+	}
+	t.Fatal("no API service (a name ending in -api)")
+	return "", ""
 }
 
 // index is the one bucket that serves index.html, and its index.html.
