@@ -112,7 +112,8 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	}
 	drift := r.run(t, "drift.yml", "drift", "Plan production (fails on drift)")
 	if drift.err != nil {
-		t.Errorf("drift.yml says production drifted right after the deploy: %s", drift)
+		planMD, _ := os.ReadFile(filepath.Join(r.temp, "plan.md"))
+		t.Errorf("drift.yml says production drifted right after the deploy: %s\nplan.md:\n%s", drift, planMD)
 	}
 	if after := acct.snapshot(ctx, t); !slices.Equal(before, after) {
 		t.Errorf("plan changed the account:\nbefore %v\nafter  %v", before, after)
