@@ -129,21 +129,18 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 		t.Errorf("the failed-deploy summary step added nothing to the job summary")
 	}
 
-	// The next push (release B: API source, OpenTofu cpu/memory, env input and SPA changes), cancelled
-	// as GitHub cancels a job once ECS began rolling to it, then the job's if: cancelled() steps.
-	imageA := acct.serviceImages(ctx, t)
+	// The next push (release B: API source, OpenTofu cpu/memory and SPA changes), cancelled as GitHub
+	// cancels a job once B's env file is pushed — OpenTofu's backend apply and the roll come next
+	// (cancelled once ECS rolled, the rest of a deploy on moto takes a second: it finished first) —
+	// then the job's if: cancelled() steps.
+	envFiles := len(acct.keysAnywhere(ctx, t, "service-config/api/production/"))
 	headB := r.commit(t, "release B", map[string]func(string) string{
 		path.Join(deploy.DefaultLayout.APIDir, "accounts", "views.py"): appendLine("# release B"),
 		path.Join(deploy.DefaultLayout.ClientDir, "src", "main.jsx"):   appendLine("document.documentElement.dataset.release = 'B';"),
 		"infra/environments/production.backend.tfvars":                 setTfvar(map[string]string{"api_cpu": "512", "api_memory": "1024"}),
 	})
 	cancelled := r.runCancelled(t, "deploy.yml", "deploy", "Deploy", func() bool {
-		for svc, img := range acct.serviceImages(ctx, t) {
-			if img != imageA[svc] {
-				return true
-			}
-		}
-		return false
+		return len(acct.keysAnywhere(ctx, t, "service-config/api/production/")) > envFiles
 	})
 	acct.watch(ctx, t, 90*time.Second)
 	unlock := r.run(t, "deploy.yml", "deploy", "Release the lock of a cancelled deploy")
@@ -656,6 +653,20 @@ func (a account) watch(ctx context.Context, t *testing.T, d time.Duration) {
 		}
 		time.Sleep(10 * time.Second)
 	}
+}
+
+// keysAnywhere lists the object keys under prefix in every bucket.
+func (a account) keysAnywhere(ctx context.Context, t *testing.T, prefix string) []string {
+	t.Helper()
+	buckets, err := a.s3.ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, b := range buckets.Buckets {
+		keys = append(keys, a.keys(ctx, t, aws.ToString(b.Name), prefix)...)
+	}
+	return keys
 }
 
 // keys lists a bucket's object keys under prefix.
