@@ -128,8 +128,9 @@ plan {
 		if name == stack.StackFrontend {
 			aliases = []string{"us_east_1"}
 		}
-		// No default_tags: moto ignores the tags sent inside CreateBucket (infra/README.md).
-		tofutest.WriteFile(t, dir, "emulator_override.tf", emulator.ProviderOverrideFor(emulator.Provider{Endpoint: moto.Endpoint, Aliases: aliases, NoDefaultTags: true}))
+		// The stacks keep their default_tags, as the pipeline does: BucketOverride (core/emulator)
+		// ignores the buckets' tags_all, which moto drops from CreateBucket (infra/README.md).
+		tofutest.WriteFile(t, dir, "emulator_override.tf", emulator.ProviderOverrideFor(emulator.Provider{Endpoint: moto.Endpoint, Aliases: aliases}))
 		tofutest.WriteFile(t, dir, "emulator.s3.tfbackend", emulator.S3BackendConfig(moto.Endpoint, testenv.Region, stateBucket, testEnvironment+"/"+name+".tfstate"))
 		vars := map[string]any{}
 		for k, v := range emulator.StackVars[name] {
