@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"bookme-deploy/core/awsconf"
@@ -257,8 +258,8 @@ func (s stepResult) String() string {
 	return fmt.Sprintf("%s: %v after %s\nstdout:\n%s\nstderr (tail):\n%s", s.name, s.err, s.took.Round(time.Second), s.stdout, tail)
 }
 
-// run runs one step of a workflow as the runner would.
-func (r *runner) run(t *testing.T, file, job, step string) stepResult {
+// command is the process the runner starts for a step of a workflow, its output captured.
+func (r *runner) command(t *testing.T, file, job, step string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	w, err := ghrun.Load(filepath.Join(r.workflows, file))
 	if err != nil {
@@ -278,8 +279,15 @@ func (r *runner) run(t *testing.T, file, job, step string) stepResult {
 	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	return cmd, &out, &errb
+}
+
+// run runs one step of a workflow as the runner would.
+func (r *runner) run(t *testing.T, file, job, step string) stepResult {
+	t.Helper()
+	cmd, out, errb := r.command(t, file, job, step)
 	start := time.Now()
-	err = cmd.Run()
+	err := cmd.Run()
 	res := stepResult{name: file + " " + job + "/" + step, err: err, stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
 	t.Logf("%s: exit %v in %s", res.name, err, res.took.Round(time.Second))
 	return res
@@ -290,24 +298,7 @@ func (r *runner) run(t *testing.T, file, job, step string) stepResult {
 // is killed (dagger included: it gets no signal of its own).
 func (r *runner) runCancelled(t *testing.T, file, job, step string, cancelNow func() bool) stepResult {
 	t.Helper()
-	w, err := ghrun.Load(filepath.Join(r.workflows, file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, s, err := w.Step(job, step)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := w.StepEnv(j, s, r.base, r.contexts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd, err := s.Command(r.stepDir, r.work, env, r.contexts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd, out, errb := r.command(t, file, job, step)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -544,11 +535,11 @@ func (a account) records(ctx context.Context, t *testing.T) []*record.Record {
 	return recs
 }
 
-// serviceImages maps every ECS service to the image of its task definition's containers.
-func (a account) serviceImages(ctx context.Context, t *testing.T) map[string]string {
+// revisions maps every ECS service's name to its current task definition.
+func (a account) revisions(ctx context.Context, t *testing.T) map[string]*ecstypes.TaskDefinition {
 	t.Helper()
 	c := ecs.NewFromConfig(a.cfg)
-	out := map[string]string{}
+	out := map[string]*ecstypes.TaskDefinition{}
 	clusters, err := c.ListClusters(ctx, &ecs.ListClustersInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -570,9 +561,19 @@ func (a account) serviceImages(ctx context.Context, t *testing.T) map[string]str
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, cd := range td.TaskDefinition.ContainerDefinitions {
-				out[aws.ToString(s.ServiceName)+"/"+aws.ToString(cd.Name)] = aws.ToString(cd.Image)
-			}
+			out[aws.ToString(s.ServiceName)] = td.TaskDefinition
+		}
+	}
+	return out
+}
+
+// serviceImages maps every ECS service's container ("service/container") to its image.
+func (a account) serviceImages(ctx context.Context, t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for svc, td := range a.revisions(ctx, t) {
+		for _, cd := range td.ContainerDefinitions {
+			out[svc+"/"+aws.ToString(cd.Name)] = aws.ToString(cd.Image)
 		}
 	}
 	return out
@@ -581,28 +582,9 @@ func (a account) serviceImages(ctx context.Context, t *testing.T) map[string]str
 // apiSize is the cpu and memory of the API service's revision.
 func (a account) apiSize(ctx context.Context, t *testing.T) (cpu, mem string) {
 	t.Helper()
-	c := ecs.NewFromConfig(a.cfg)
-	clusters, err := c.ListClusters(ctx, &ecs.ListClustersInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, cl := range clusters.ClusterArns {
-		svcs, err := c.ListServices(ctx, &ecs.ListServicesInput{Cluster: aws.String(cl)})
-		if err != nil || len(svcs.ServiceArns) == 0 {
-			continue
-		}
-		desc, err := c.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cl), Services: svcs.ServiceArns})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range desc.Services {
-			if strings.HasSuffix(aws.ToString(s.ServiceName), "-api") {
-				td, err := c.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: s.TaskDefinition})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return aws.ToString(td.TaskDefinition.Cpu), aws.ToString(td.TaskDefinition.Memory)
-			}
+	for svc, td := range a.revisions(ctx, t) {
+		if strings.HasSuffix(svc, "-api") {
+			return aws.ToString(td.Cpu), aws.ToString(td.Memory)
 		}
 	}
 	t.Fatal("no API service (a name ending in -api)")
