@@ -12,9 +12,6 @@ import (
 // Host is the name tool containers reach the emulator by, and the name its certificate is made for.
 const Host = "moto"
 
-// URL is the emulator's endpoint as tool containers see it.
-const URL = "https://" + Host + ":5000"
-
 // CAPath is where tool containers find the emulator's CA.
 const CAPath = "/etc/bookme/emulator-ca.pem"
 
