@@ -15,6 +15,7 @@ import (
 
 	"bookme-deploy/core/lock"
 	"bookme-deploy/core/rollout"
+	"bookme-deploy/core/tofulock"
 )
 
 // RollOptions is what the operator `roll` verb is given: an image already pushed (publish-api), by
@@ -166,7 +167,9 @@ func errOr(err error, s string) any {
 }
 
 // Unlock shows who holds an environment's deploy lock; with force it removes it; with runURL it removes
-// it only when that CI run holds it (another holder's lock is left, and said so, without an error).
+// it only when that CI run holds it (another holder's lock is left, and said so, without an error),
+// after the OpenTofu state locks that run took (a run killed while OpenTofu ran leaves them, and the
+// next plan or apply of the stack would wait for them and fail).
 func Unlock(ctx context.Context, c *s3.Client, env, stateBucket string, force bool, runURL string) (string, error) {
 	if strings.TrimSpace(env) == "" {
 		return "", fmt.Errorf("no environment: give --env (before the function name)")
@@ -176,17 +179,7 @@ func Unlock(ctx context.Context, c *s3.Client, env, stateBucket string, force bo
 	case force && runURL != "":
 		return "", fmt.Errorf("unlock: give --force (whoever holds the lock) or --run-url (only that run's lock), not both")
 	case runURL != "":
-		held, found, err := lock.UnlockRun(ctx, c, opts, runURL)
-		if errors.Is(err, lock.ErrHeldByAnotherRun) {
-			return err.Error() + "\n", nil // a later run's deploy: nothing of this run's to release
-		}
-		if err != nil {
-			return "", err
-		}
-		if !found {
-			return "no lock was held\n", nil
-		}
-		return "removed the lock of " + held.Describe(time.Now()) + "\n", nil
+		return unlockRun(ctx, c, opts, env, runURL)
 	case !force:
 		st, err := lock.Inspect(ctx, c, opts)
 		if err != nil {
@@ -195,11 +188,48 @@ func Unlock(ctx context.Context, c *s3.Client, env, stateBucket string, force bo
 		return st.Text(), nil
 	}
 	held, found, err := lock.ForceUnlock(ctx, c, opts)
+	return removedLock(held, found), err
+}
+
+// unlockRun releases what a CI run left: while its deploy lock still holds every other deploy off,
+// the OpenTofu locks of the environment taken while the run held it (from its start to its expiry:
+// a deploy that took the lock over after it lapsed has locks of its own, which are not touched), then
+// the deploy lock itself.
+func unlockRun(ctx context.Context, c *s3.Client, opts lock.Options, env, runURL string) (string, error) {
+	st, err := lock.Inspect(ctx, c, opts)
 	if err != nil {
 		return "", err
 	}
-	if !found {
-		return "no lock was held\n", nil
+	var b strings.Builder
+	if st.Held && st.Holder.RunURL == runURL {
+		until := st.Holder.Expires
+		if until.IsZero() {
+			until = time.Now()
+		}
+		all, err := tofulock.List(ctx, c, opts.Bucket, env)
+		if err != nil {
+			return "", err
+		}
+		for _, l := range tofulock.Between(all, st.Holder.Started, until) {
+			removed, err := tofulock.Remove(ctx, c, l)
+			if err != nil {
+				return b.String(), err
+			}
+			if removed {
+				fmt.Fprintf(&b, "removed OpenTofu's lock on %s, left by this run\n", l.Describe())
+			}
+		}
 	}
-	return "removed the lock of " + held.Describe(time.Now()) + "\n", nil
+	held, found, err := lock.UnlockRun(ctx, c, opts, runURL)
+	if errors.Is(err, lock.ErrHeldByAnotherRun) {
+		return b.String() + err.Error() + "\n", nil // a later run's deploy: nothing of this run's to release
+	}
+	return b.String() + removedLock(held, found), err
+}
+
+func removedLock(held lock.Info, found bool) string {
+	if !found {
+		return "no lock was held\n"
+	}
+	return "removed the lock of " + held.Describe(time.Now()) + "\n"
 }

@@ -75,7 +75,7 @@ func (r *Record) markdown() string {
 	if len(r.PlanHashes) > 0 {
 		b.WriteString("\n### OpenTofu plans\n\n")
 		for _, k := range sortedKeys(r.PlanHashes) {
-			fmt.Fprintf(&b, "- %s: `sha256:%s`\n", cell(k), cell(r.PlanHashes[k]))
+			fmt.Fprintf(&b, "- %s: `sha256:%s`\n", cell(k), cell(strings.TrimPrefix(r.PlanHashes[k], "sha256:")))
 		}
 	}
 	if c := r.Cancellation; c != nil {

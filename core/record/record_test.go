@@ -17,7 +17,7 @@ func sample() *Record {
 		RunURL: "https://ci.example/runs/7", Started: start, Finished: start.Add(3*time.Minute + 12*time.Second),
 		ImageRef:        "123456789012.dkr.ecr.eu-central-1.amazonaws.com/book-me-prod-api@sha256:" + strings.Repeat("ab", 32),
 		TaskDefinitions: map[string]string{"worker": "arn:aws:ecs:eu-central-1:123456789012:task-definition/worker:4", "api": "arn:aws:ecs:eu-central-1:123456789012:task-definition/api:12"},
-		PlanHashes:      map[string]string{"base": strings.Repeat("1", 64)},
+		PlanHashes:      map[string]string{"base": "sha256:" + strings.Repeat("1", 64), "frontend": strings.Repeat("2", 64)}, // as stack.Plan hashes them; a bare hex too
 		Bundle:          &Bundle{Entry: "assets/index.3f2a1b.js", Files: 14, Bytes: 312345, Uploaded: 3, Deleted: 1},
 		Steps:           []Step{},
 	}
@@ -39,11 +39,15 @@ func TestMarkdown(t *testing.T) {
 		"| migrate | ⏭️ skipped |  | an earlier step failed |",
 		"- api: `arn:aws:ecs:eu-central-1:123456789012:task-definition/api:12`\n- worker:",
 		"- base: `sha256:1111",
+		"- frontend: `sha256:2222",
 		"- entry `assets/index.3f2a1b.js`, 14 files, 305.0 KiB, 3 uploaded, 1 deleted",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
+	}
+	if strings.Contains(md, "sha256:sha256:") {
+		t.Errorf("a plan hash is printed with its prefix twice:\n%s", md)
 	}
 	ok := &Record{Environment: "production", DryRun: true, Started: time.Now()}
 	ok.Ran("lock", time.Now(), "")

@@ -255,8 +255,26 @@ func (s stepResult) String() string {
 	if len(tail) > 8000 {
 		tail = tail[len(tail)-8000:]
 	}
-	return fmt.Sprintf("%s: %v after %s\nstdout:\n%s\nstderr (tail):\n%s", s.name, s.err, s.took.Round(time.Second), s.stdout, tail)
+	return fmt.Sprintf("%s: %v after %s\nstdout:\n%s\nstderr, the lines that say what failed:\n%s\nstderr (tail):\n%s",
+		s.name, s.err, s.took.Round(time.Second), s.stdout, failedLines(s.stderr), tail)
 }
+
+// failedLines picks the lines of a step's output that name a failure (a progress row "NAME failed",
+// an OpenTofu "Error:", an AWS "api error"), at most 60 of them: the tail alone may not hold them.
+func failedLines(out string) string {
+	var picked []string
+	for _, l := range strings.Split(out, "\n") {
+		if failedLine.MatchString(l) && len(picked) < 60 {
+			if len(l) > 600 {
+				l = l[:600] + "…"
+			}
+			picked = append(picked, l)
+		}
+	}
+	return strings.Join(picked, "\n")
+}
+
+var failedLine = regexp.MustCompile(`(?i)\bfailed\b|Error:|api error|panic:`)
 
 // command is the process the runner starts for a step of a workflow, its output captured.
 func (r *runner) command(t *testing.T, file, job, step string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
