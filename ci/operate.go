@@ -218,6 +218,45 @@ func (m *Bookme) Unlock(
 	})
 }
 
+// Recover is the step a CI job runs when it was cancelled (if: cancelled()). GitHub kills a cancelled
+// job's processes, so its deploy could not clean up: when that run still holds the deploy lock, this
+// removes the OpenTofu state locks it left, serves the newest successful release again if the run had
+// changed the services or the SPA (with a record saying so), and releases the lock. When the run does
+// not hold the lock it changes nothing and says so. Run it only once the run's deploy step stopped.
+// +cache="never"
+func (m *Bookme) Recover(
+	ctx context.Context,
+	// The CI run whose deploy was cancelled (as deploy --run-url recorded it).
+	runUrl string,
+	// Print what it would do; change nothing.
+	// +optional
+	dryRun bool,
+) (string, error) {
+	return do(ctx, func(ctx context.Context) (string, error) {
+		a, err := m.connect(ctx, awsconf.Options{})
+		if err != nil {
+			return "", err
+		}
+		bucket, err := m.stateBucket(ctx, a)
+		if err != nil {
+			return "", err
+		}
+		// The common case (the deploy ended and released its lock) needs no stack outputs.
+		if nothing, err := deploy.NothingToRecover(ctx, a.s3, m.Env, bucket, runUrl); err != nil || nothing != "" {
+			return nothing, err
+		}
+		cfg, err := m.deployConfig(ctx, deploy.Config{})
+		if err != nil {
+			return "", err
+		}
+		p, s, err := m.site(ctx)
+		if err != nil {
+			return "", err
+		}
+		return deploy.Recover(ctx, p, s, runUrl, deploy.RollbackOptions{Timeouts: cfg.Timeouts}, dryRun)
+	})
+}
+
 // Run runs a one-off command on the running release's shell task definition (the API's when no deploy
 // record names one), with the API service's network, the revision's roles and env file, streaming its
 // log lines; a non-zero exit fails the call with the exit code in the error.

@@ -202,22 +202,10 @@ func unlockRun(ctx context.Context, c *s3.Client, opts lock.Options, env, runURL
 	}
 	var b strings.Builder
 	if st.Held && st.Holder.RunURL == runURL {
-		until := st.Holder.Expires
-		if until.IsZero() {
-			until = time.Now()
-		}
-		all, err := tofulock.List(ctx, c, opts.Bucket, env)
+		said, err := removeRunsTofuLocks(ctx, c, opts.Bucket, env, *st.Holder, false)
+		b.WriteString(said)
 		if err != nil {
-			return "", err
-		}
-		for _, l := range tofulock.Between(all, st.Holder.Started, until) {
-			removed, err := tofulock.Remove(ctx, c, l)
-			if err != nil {
-				return b.String(), err
-			}
-			if removed {
-				fmt.Fprintf(&b, "removed OpenTofu's lock on %s, left by this run\n", l.Describe())
-			}
+			return b.String(), err
 		}
 	}
 	held, found, err := lock.UnlockRun(ctx, c, opts, runURL)
@@ -225,6 +213,34 @@ func unlockRun(ctx context.Context, c *s3.Client, opts lock.Options, env, runURL
 		return b.String() + err.Error() + "\n", nil // a later run's deploy: nothing of this run's to release
 	}
 	return b.String() + removedLock(held, found), err
+}
+
+// removeRunsTofuLocks removes the OpenTofu state locks of env taken while the run held the deploy
+// lock held (from its start to its expiry); dryRun only names them.
+func removeRunsTofuLocks(ctx context.Context, c *s3.Client, bucket, env string, held lock.Info, dryRun bool) (string, error) {
+	until := held.Expires
+	if until.IsZero() {
+		until = time.Now()
+	}
+	all, err := tofulock.List(ctx, c, bucket, env)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, l := range tofulock.Between(all, held.Started, until) {
+		if dryRun {
+			fmt.Fprintf(&b, "would remove OpenTofu's lock on %s, left by this run\n", l.Describe())
+			continue
+		}
+		removed, err := tofulock.Remove(ctx, c, l)
+		if err != nil {
+			return b.String(), err
+		}
+		if removed {
+			fmt.Fprintf(&b, "removed OpenTofu's lock on %s, left by this run\n", l.Describe())
+		}
+	}
+	return b.String(), nil
 }
 
 func removedLock(held lock.Info, found bool) string {

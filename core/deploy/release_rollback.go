@@ -27,6 +27,11 @@ type RollbackOptions struct {
 	Who, RunURL string
 	// Timeouts of the lock, the roll and the invalidation; zero values take the defaults.
 	Timeouts Timeouts
+	// Lock, when set, is the deploy lock of a dead run that this roll-back takes back as its own (by
+	// its ID) instead of waiting for it to lapse: `recover` cleaning up after its own cancelled run.
+	Lock *lock.Info
+	// Recovered, when set, goes into the record: the dead run this roll-back cleans up after.
+	Recovered *record.Recovered
 }
 
 // ReleaseRollbackPlan is what a release-level roll-back will do: serve a recorded release again —
@@ -256,7 +261,12 @@ func ApplyReleaseRollback(ctx context.Context, planned *ReleaseRollbackPlan) (*r
 	t0 := time.Now()
 	opts := LockOptions(s.Env, s.StateBucket, o.Timeouts)
 	opts.Progress = out
-	held, err := lock.Acquire(ctx, p.S3, opts, lock.Info{Holder: Who(o.Who), GitSHA: t.GitSHA, RunURL: o.RunURL})
+	rec.Recovered = o.Recovered
+	info := lock.Info{Holder: Who(o.Who), GitSHA: t.GitSHA, RunURL: o.RunURL}
+	if o.Lock != nil {
+		info = *o.Lock // the same ID: Acquire judges the lock ours
+	}
+	held, err := lock.Acquire(ctx, p.S3, opts, info)
 	if err != nil {
 		rec.Fail("lock", t0, err)
 		for _, st := range []string{"plan", "restore-spa", "invalidate", "roll-services", "unlock"} {

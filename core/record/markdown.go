@@ -26,7 +26,10 @@ func (r *Record) markdown() string {
 		icon = "❌"
 	}
 	verb := "Deploy"
-	if r.RollbackTo != nil {
+	switch {
+	case r.Recovered != nil:
+		verb = "Recovery (rollback)"
+	case r.RollbackTo != nil:
 		verb = "Rollback"
 	}
 	fmt.Fprintf(&b, "## %s %s %s %s%s\n\n", icon, verb, cell(r.Environment), r.Outcome(), mode)
@@ -59,6 +62,10 @@ func (r *Record) markdown() string {
 	}
 	if r.EnvFileKey != "" {
 		fmt.Fprintf(&b, "\n### Env file\n\n- `%s`\n", cell(r.EnvFileKey))
+	}
+	if rc := r.Recovered; rc != nil {
+		b.WriteString("\n### Recovered a dead run\n\n")
+		fmt.Fprintf(&b, "- the run was deploying commit `%s`\n- %s\n", cell(rc.GitSHA), cell(rc.Reason))
 	}
 	if rt := r.RollbackTo; rt != nil {
 		b.WriteString("\n### Roll-back to a release\n\n")

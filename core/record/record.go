@@ -124,7 +124,9 @@ type Record struct {
 	EnvFileKey string `json:"envFileKey,omitempty"`
 	// PlanHashes maps a stack (base, backend, frontend) to the SHA-256 of its saved plan.
 	PlanHashes map[string]string `json:"planHashes,omitempty"`
-	Bundle     *Bundle           `json:"bundle,omitempty"`
+	// Recovered is set when this record is a recovery after a dead run (see Recovered).
+	Recovered *Recovered `json:"recovered,omitempty"`
+	Bundle    *Bundle    `json:"bundle,omitempty"`
 	// Rollback says what a failed deploy returned to the previous release, and what it did not.
 	Rollback *Rollback `json:"rollback,omitempty"`
 	// RollbackTo is set on the record of a release-level roll-back (the `rollback` verb): the release
@@ -146,6 +148,15 @@ type Cancellation struct {
 	Reason string `json:"reason"`
 	// Interrupted are the steps that were running ("migrate-and-roll: …what it left…").
 	Interrupted []string `json:"interrupted,omitempty"`
+}
+
+// Recovered is set on the record `recover` writes for a CI run that died while it deployed (a
+// cancelled job: the runner killed it, so it wrote no record of its own).
+type Recovered struct {
+	// GitSHA is the commit the dead run was deploying.
+	GitSHA string `json:"gitSha"`
+	// Reason says what happened to the run and what the recovery did.
+	Reason string `json:"reason"`
 }
 
 // RollbackTo names the release a release-level roll-back served again, and the one it replaced.

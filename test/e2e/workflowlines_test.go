@@ -130,32 +130,58 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 		t.Errorf("the failed-deploy summary step added nothing to the job summary")
 	}
 
-	// The next push (release B: API source, OpenTofu cpu/memory and SPA changes), cancelled as GitHub
-	// cancels a job once B's env file is pushed — OpenTofu's backend apply and the roll come next
-	// (cancelled once ECS rolled, the rest of a deploy on moto takes a second: it finished first) —
-	// then the job's if: cancelled() steps.
+	// The next push (release B: API source, OpenTofu cpu/memory and SPA changes), a run of its own,
+	// cancelled as GitHub cancels a job once B's env file is pushed — OpenTofu's backend apply and the
+	// roll come next — then the job's if: cancelled() steps: recover, and the summary.
+	imagesA := acct.serviceImages(ctx, t)
+	_, indexA := acct.index(ctx, t)
 	envFiles := len(acct.keysAnywhere(ctx, t, "service-config/api/production/"))
 	headB := r.commit(t, "release B", map[string]func(string) string{
 		path.Join(deploy.DefaultLayout.APIDir, "accounts", "views.py"): appendLine("# release B"),
 		path.Join(deploy.DefaultLayout.ClientDir, "src", "main.jsx"):   appendLine("document.documentElement.dataset.release = 'B';"),
 		"infra/environments/production.backend.tfvars":                 setTfvar(map[string]string{"api_cpu": "512", "api_memory": "1024"}),
 	})
+	r.newRun("4243")
 	cancelled := r.runCancelled(t, "deploy.yml", "deploy", "Deploy", func() bool {
 		return len(acct.keysAnywhere(ctx, t, "service-config/api/production/")) > envFiles
 	})
 	acct.watch(ctx, t, 90*time.Second)
-	unlock := r.run(t, "deploy.yml", "deploy", "Release the lock of a cancelled deploy")
-	if unlock.err != nil {
-		t.Errorf("deploy.yml's cancelled-job unlock step failed: %s", unlock)
+	recovered := r.run(t, "deploy.yml", "deploy", "Recover from a cancelled deploy")
+	if recovered.err != nil {
+		t.Errorf("deploy.yml's cancelled-job recover step failed: %s", recovered)
 	}
 	sum := r.run(t, "deploy.yml", "deploy", "Summary of a failed or cancelled deploy")
 	if sum.err != nil {
 		t.Errorf("deploy.yml's summary step after the cancel failed: %s", sum)
 	}
-	t.Logf("after the cancelled run: unlock said %q", strings.TrimSpace(unlock.stdout))
+	t.Logf("after the cancelled run: recover said:\n%s", recovered.stdout)
+	// What the cancelled run left is cleaned up, and release A is what runs and is served.
 	if keys := acct.keys(ctx, t, acct.stateBucket, lock.KeyFor("production")); len(keys) != 0 {
 		t.Errorf("the cancelled run's deploy lock is still held after the job's cancelled() steps")
 	}
+	if left := slices.DeleteFunc(acct.keys(ctx, t, acct.stateBucket, ""), func(k string) bool { return !strings.HasSuffix(k, ".tflock") }); len(left) > 0 {
+		t.Errorf("OpenTofu state locks left after the job's cancelled() steps: %v", left)
+	}
+	if got := acct.serviceImages(ctx, t); !maps.Equal(got, imagesA) {
+		t.Errorf("after the cancelled run the services run %v, want release A's %v", got, imagesA)
+	}
+	if _, index := acct.index(ctx, t); !bytes.Equal(index, indexA) {
+		t.Errorf("after the cancelled run index.html is not release A's")
+	}
+	var ofRun []string
+	for _, rec := range acct.records(ctx, t) {
+		if rec.RunURL == r.runURL {
+			ofRun = append(ofRun, rec.Outcome())
+		}
+	}
+	if len(ofRun) == 0 {
+		t.Errorf("no record names the cancelled run %s", r.runURL)
+	}
+	t.Logf("records of the cancelled run: %v", ofRun)
+	if summary, _ := os.ReadFile(r.summary); !strings.Contains(string(summary), "| Run | "+r.runURL+" |") {
+		t.Errorf("the job summary does not show the cancelled run's record")
+	}
+	r.newRun("4244")
 	// The next run deploys B: nothing the cancelled run left (locks of OpenTofu's state included) stops it.
 	again := r.run(t, "deploy.yml", "deploy", "Deploy")
 	if again.err != nil {
@@ -173,7 +199,7 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []stepResult{dep, plan, drift, hist, cancelled, unlock, sum, again} {
+	for _, s := range []stepResult{dep, plan, drift, hist, cancelled, recovered, sum, again} {
 		f, err := reliability.ScanBytes(s.name+" output", []byte(s.stdout+s.stderr), secrets)
 		if err != nil {
 			t.Fatal(err)
@@ -241,6 +267,13 @@ func newRunner(t *testing.T, work string) *runner {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// newRun makes the next steps those of another workflow run (a new github.run_id).
+func (r *runner) newRun(id string) {
+	r.runID = id
+	r.runURL = r.serverURL + "/" + r.repository + "/actions/runs/" + id
+	r.contexts["github.run_id"] = id
 }
 
 type stepResult struct {

@@ -25,7 +25,7 @@ import (
 // The rule: same verb, same chain, same constructor flags and same verb flags (each set compared on its own, so
 // a flag moved across the function name is a different call), same literal values, except that — for
 // constructor and verb flags alike —
-//   - --env, --region and --source-url may take their value from a GitHub expression (directly or through a
+//   - --env, --region, --source-url and --run-url may take their value from a GitHub expression (directly or through a
 //     shell variable set in the step/job/workflow `env:`), e.g. `--env "$DEPLOY_ENV"` with
 //     DEPLOY_ENV: ${{ inputs.environment }}, or `--source-url "$SOURCE_URL"` with
 //     SOURCE_URL: ${{ github.server_url }}/${{ github.repository }} (the README shows an example value);
@@ -69,7 +69,7 @@ func (c daggerCall) flagMaps() []map[string]string {
 var recordFlags = map[string]bool{"who": true, "run-url": true}
 
 // flags whose value may come from a GitHub expression in a workflow.
-var expressionFlags = map[string]bool{"env": true, "region": true, "source-url": true}
+var expressionFlags = map[string]bool{"env": true, "region": true, "source-url": true, "run-url": true}
 
 // secretRef matches a Dagger secret reference such as env:AWS_SECRET_ACCESS_KEY or file:./key.
 var secretRef = regexp.MustCompile(`^(env|file|cmd|op|vault|libsecret):\S+$`)

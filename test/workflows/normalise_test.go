@@ -14,7 +14,7 @@ const agreedReadme = "# bookme-deploy\n\nSome prose with dagger call inline that
 	"dagger call --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --state-encryption env:TF_ENCRYPTION plan\n" +
 	"dagger call --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --state-encryption env:TF_ENCRYPTION deploy --source-url 'https://github.com/<owner>/<repo>'\n" +
 	"dagger call --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --state-encryption env:TF_ENCRYPTION history --format markdown\n" +
-	"dagger call --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --state-encryption env:TF_ENCRYPTION unlock\n" +
+	"dagger call --env production --region eu-central-1 --aws-access-key-id env:AWS_ACCESS_KEY_ID --aws-secret-access-key env:AWS_SECRET_ACCESS_KEY --aws-session-token env:AWS_SESSION_TOKEN --state-encryption env:TF_ENCRYPTION recover --run-url 'https://github.com/<owner>/<repo>/actions/runs/<id>'\n" +
 	"dagger call dry-run\n" +
 	"```\n\nShared arguments prose.\n\n" +
 	"```sh\n" +
@@ -37,8 +37,8 @@ func TestReadmeParsing(t *testing.T) {
 	for _, c := range calls {
 		fns = append(fns, c.Function)
 	}
-	if got := strings.Join(fns, ","); got != "check,plan,deploy,history,unlock,dry-run,dry-run,unlock" {
-		t.Fatalf("functions = %s, want check,plan,deploy,history,unlock,dry-run,dry-run,unlock (only ```sh blocks count)", got)
+	if got := strings.Join(fns, ","); got != "check,plan,deploy,history,recover,dry-run,dry-run,unlock" {
+		t.Fatalf("functions = %s, want check,plan,deploy,history,recover,dry-run,dry-run,unlock (only ```sh blocks count)", got)
 	}
 	deploy := calls[2]
 	if deploy.Constructor["region"] != "eu-central-1" || deploy.Constructor["aws-session-token"] != "env:AWS_SESSION_TOKEN" || len(deploy.Constructor) != 6 {

@@ -467,7 +467,7 @@ func checkCallsAgainst(t *testing.T, readme []daggerCall) {
 	t.Helper()
 	calls := workflowCalls(t, loadWorkflows(t))
 
-	wantFunctions := map[string][]string{"deploy.yml": {"deploy", "history", "unlock"}, "pr.yml": {"check", "plan"}, "drift.yml": {"plan"}}
+	wantFunctions := map[string][]string{"deploy.yml": {"deploy", "history", "recover"}, "pr.yml": {"check", "plan"}, "drift.yml": {"plan"}}
 	gotFunctions := map[string][]string{}
 	for _, c := range calls {
 		gotFunctions[c.file] = append(gotFunctions[c.file], c.Function)
@@ -562,6 +562,20 @@ func TestSummariesReachGitHub(t *testing.T) {
 	}
 	if !onFailure {
 		t.Error("deploy.yml: no `if: failure() || cancelled()` step appends the run's own record (history --run-url \"$RUN_URL\" --format markdown) to the job summary")
+	}
+	// A cancelled job's processes are killed: recover (before the summary, whose record it writes) cleans up.
+	recoverAt, summaryAt := -1, -1
+	recoverLine := regexp.MustCompile(`(?m)^dagger call .* recover --run-url "\$RUN_URL"$`)
+	for i, s := range mustWorkflow(t, all, "deploy.yml").Jobs["deploy"].Steps {
+		switch {
+		case recoverLine.MatchString(joinContinuations(s.Run)) && s.If == "cancelled()":
+			recoverAt = i
+		case failed.MatchString(joinContinuations(s.Run)):
+			summaryAt = i
+		}
+	}
+	if recoverAt < 0 || recoverAt > summaryAt {
+		t.Errorf("deploy.yml: want an `if: cancelled()` step running recover --run-url \"$RUN_URL\" before the summary step (at %d, summary at %d)", recoverAt, summaryAt)
 	}
 	drift := false
 	for _, s := range mustWorkflow(t, all, "drift.yml").Jobs["drift"].Steps {
