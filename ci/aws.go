@@ -158,14 +158,16 @@ func (st *stops) run(ctx context.Context) {
 // progress is where a verb's progress lines go: stderr, line by line redacted (redact.Do's redactor).
 func progress(ctx context.Context) io.Writer { return redact.NewWriter(os.Stderr, redact.From(ctx)) }
 
-// stateBucket is --state-bucket, or the account's default.
-func (m *Bookme) stateBucket(ctx context.Context, a *access) (string, error) {
-	if m.StateBucket != "" {
-		return m.StateBucket, nil
+// connectState connects with the constructor's credentials and names the state bucket (--state-bucket,
+// else the default for the account).
+func (m *Bookme) connectState(ctx context.Context) (*access, string, error) {
+	a, err := m.connect(ctx, awsconf.Options{})
+	if err != nil || m.StateBucket != "" {
+		return a, m.StateBucket, err
 	}
 	out, err := sts.NewFromConfig(a.cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return "", fmt.Errorf("find the account id (for the default state bucket; or give --state-bucket): %w", err)
+		return nil, "", fmt.Errorf("find the account id (for the default state bucket; or give --state-bucket): %w", err)
 	}
-	return deploy.StateBucketName(aws.ToString(out.Account)), nil
+	return a, deploy.StateBucketName(aws.ToString(out.Account)), nil
 }

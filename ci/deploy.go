@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"bookme-deploy/core/awsconf"
 	"bookme-deploy/core/deploy"
 	"bookme-deploy/core/planfile"
 
@@ -128,13 +127,11 @@ func (m *Bookme) deployments(ctx context.Context, cfg deploy.Config, gitSha stri
 	if err != nil {
 		return nil, err
 	}
-	a, err := m.connect(ctx, awsconf.Options{})
+	a, bucket, err := m.connectState(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.StateBucket, err = m.stateBucket(ctx, a); err != nil {
-		return nil, err
-	}
+	cfg.StateBucket = bucket
 	cfg.Env, cfg.GitSHA = m.Env, sha
 	if e, ok := images.(engineImages); ok {
 		e.gitSHA, e.cfg = sha, cfg

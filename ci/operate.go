@@ -179,11 +179,7 @@ func (m *Bookme) Status(ctx context.Context) (string, error) {
 
 // site reads where the environment's release lives (the stacks' outputs).
 func (m *Bookme) site(ctx context.Context) (deploy.Ports, deploy.Site, error) {
-	a, err := m.connect(ctx, awsconf.Options{})
-	if err != nil {
-		return deploy.Ports{}, deploy.Site{}, err
-	}
-	bucket, err := m.stateBucket(ctx, a)
+	a, bucket, err := m.connectState(ctx)
 	if err != nil {
 		return deploy.Ports{}, deploy.Site{}, err
 	}
@@ -206,11 +202,7 @@ func (m *Bookme) Unlock(
 	runUrl string,
 ) (string, error) {
 	return do(ctx, func(ctx context.Context) (string, error) {
-		a, err := m.connect(ctx, awsconf.Options{})
-		if err != nil {
-			return "", err
-		}
-		bucket, err := m.stateBucket(ctx, a)
+		a, bucket, err := m.connectState(ctx)
 		if err != nil {
 			return "", err
 		}
@@ -233,11 +225,7 @@ func (m *Bookme) Recover(
 	dryRun bool,
 ) (string, error) {
 	return do(ctx, func(ctx context.Context) (string, error) {
-		a, err := m.connect(ctx, awsconf.Options{})
-		if err != nil {
-			return "", err
-		}
-		bucket, err := m.stateBucket(ctx, a)
+		a, bucket, err := m.connectState(ctx)
 		if err != nil {
 			return "", err
 		}
