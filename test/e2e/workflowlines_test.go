@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -103,17 +104,26 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	acct.deployed(ctx, t, head, r)
 	before := acct.snapshot(ctx, t)
 
-	// pr.yml's plan job and drift.yml (the nightly plan of production), on the fresh apply.
-	plan := r.run(t, "pr.yml", "plan", "Plan")
+	// pr.yml's plan job and drift.yml (the nightly plan of production), on the fresh apply: two jobs,
+	// each on a runner of its own, at the same time (both only read the account).
+	prJob, driftJob := r.job(t), r.job(t)
+	var plan, drift stepResult
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); plan = prJob.run(t, "pr.yml", "plan", "Plan") }()
+	go func() {
+		defer wg.Done()
+		drift = driftJob.run(t, "drift.yml", "drift", "Plan production (fails on drift)")
+	}()
+	wg.Wait()
 	if plan.err != nil {
 		t.Fatalf("pr.yml's Plan step failed: %s", plan)
 	}
-	if b, err := os.ReadFile(filepath.Join(r.temp, "plan.md")); err != nil || len(b) == 0 {
+	if b, err := os.ReadFile(filepath.Join(prJob.temp, "plan.md")); err != nil || len(b) == 0 {
 		t.Errorf("pr.yml's Plan step left no plan for the PR comment (%v)", err)
 	}
-	drift := r.run(t, "drift.yml", "drift", "Plan production (fails on drift)")
 	if drift.err != nil {
-		planMD, _ := os.ReadFile(filepath.Join(r.temp, "plan.md"))
+		planMD, _ := os.ReadFile(filepath.Join(driftJob.temp, "plan.md"))
 		t.Errorf("drift.yml says production drifted right after the deploy: %s\nplan.md:\n%s", drift, planMD)
 	}
 	if after := acct.snapshot(ctx, t); !slices.Equal(before, after) {
@@ -145,7 +155,7 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	cancelled := r.runCancelled(t, "deploy.yml", "deploy", "Deploy", func() bool {
 		return len(acct.keysAnywhere(ctx, t, "service-config/api/production/")) > envFiles
 	})
-	acct.watch(ctx, t, 90*time.Second)
+	acct.watch(ctx, t, 40*time.Second)
 	recovered := r.run(t, "deploy.yml", "deploy", "Recover from a cancelled deploy")
 	if recovered.err != nil {
 		t.Errorf("deploy.yml's cancelled-job recover step failed: %s", recovered)
@@ -267,6 +277,22 @@ func newRunner(t *testing.T, work string) *runner {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// job is the runner of another job of the same run: GitHub gives each job a runner of its own, with
+// its own RUNNER_TEMP and job summary.
+func (r *runner) job(t *testing.T) *runner {
+	c := *r
+	c.temp, c.stepDir = t.TempDir(), t.TempDir()
+	c.summary = filepath.Join(c.temp, "step_summary.md")
+	c.contexts = maps.Clone(r.contexts)
+	c.contexts["runner.temp"] = c.temp
+	c.base = maps.Clone(r.base)
+	c.base["RUNNER_TEMP"], c.base["GITHUB_STEP_SUMMARY"] = c.temp, c.summary
+	if err := os.WriteFile(c.summary, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return &c
 }
 
 // newRun makes the next steps those of another workflow run (a new github.run_id).
