@@ -15,3 +15,9 @@ var MotoPatch string
 // Secrets Manager's GetRandomPassword returns (its value is the prefix), so that leak scans find
 // generated passwords wherever they could appear — also those generated while planning and discarded.
 const PasswordMarkEnv = "BOOKME_MOTO_PASSWORD_MARK"
+
+// ReplayRetriesEnv, set to "1" in moto's environment, makes moto answer an AWS SDK retry of a change
+// it already answered (same amz-sdk-invocation-id) with that answer instead of running it again: for a
+// moto reached through a tunnel that loses answers (the Dagger engine's host-service tunnel, the
+// workflow-lines test), never for the dry-run's own moto. See sitecustomize.py, patch 7.
+const ReplayRetriesEnv = "BOOKME_MOTO_REPLAY_RETRIES"

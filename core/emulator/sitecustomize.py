@@ -370,3 +370,62 @@ if _ecsr is not None:
 
     _ecsr.EC2ContainerServiceResponse.create_service = _ecs_create_service_exec
     _ecsr.EC2ContainerServiceResponse.update_service = _ecs_update_service_exec
+
+# 7. Retried calls whose answer was lost on the way (only with BOOKME_MOTO_REPLAY_RETRIES=1: the
+#    workflow-lines test, whose moto runs on the host and is reached through the Dagger engine's tunnel
+#    to a host service). That tunnel loses some answers moto sent (moto logged 200, and the AWS SDK
+#    sent the same invocation again: its amz-sdk-invocation-id, "attempt=2"), and a create retried
+#    that way meets its own first attempt — InvalidSubnet.Conflict for the subnet the first attempt
+#    made, or a second route table. With the variable set, a retry of a change moto already answered
+#    (same invocation id, not GET/HEAD, a 2xx answer) gets that answer again instead of a second
+#    execution, as if the first answer had arrived. Unset (the dry-run's moto): moto's behaviour.
+import os as _os7
+
+if _os7.environ.get("BOOKME_MOTO_REPLAY_RETRIES") == "1":
+    try:
+        import collections as _coll7
+        import threading as _th7
+        from moto.moto_server import werkzeug_app as _wapp7
+    except Exception:
+        _wapp7 = None
+
+    if _wapp7 is not None:
+        _answered = _coll7.OrderedDict()  # invocation id -> (status, headers, body)
+        _answered_lock = _th7.Lock()
+        _dispatch7 = _wapp7.DomainDispatcherApplication.__call__
+
+        def _replaying(self, environ, start_response):
+            inv = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
+            if not inv or environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+                return _dispatch7(self, environ, start_response)
+            with _answered_lock:
+                seen = _answered.get(inv)
+            if seen is not None:
+                n = int(environ.get("CONTENT_LENGTH") or 0)
+                if n:
+                    environ["wsgi.input"].read(n)  # the retry's body, unread, would be taken for the next request
+                status, headers, body = seen
+                start_response(status, headers)
+                return [body]
+            captured = {}
+
+            def _capture(status, headers, exc_info=None):
+                captured["status"], captured["headers"] = status, list(headers)
+                if exc_info is not None:
+                    return start_response(status, headers, exc_info)
+                return start_response(status, headers)
+
+            result = _dispatch7(self, environ, _capture)
+            try:
+                body = b"".join(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+            if captured.get("status", "").startswith("2"):
+                with _answered_lock:
+                    _answered[inv] = (captured["status"], captured["headers"], body)
+                    while len(_answered) > 5000:
+                        _answered.popitem(last=False)
+            return [body]
+
+        _wapp7.DomainDispatcherApplication.__call__ = _replaying
