@@ -9,11 +9,9 @@ package deploy_test
 // of RunTask and DescribeTasks, moto's log events.
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -45,25 +43,7 @@ type opsRig struct {
 	moto                     *testenv.Moto
 	ports                    deploy.Ports
 	apiTD, workerTD, shellTD string
-	out                      *syncBuffer
-}
-
-// syncBuffer is an io.Writer read while another goroutine writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	out                      *testenv.SyncBuffer
 }
 
 // opsTaskDefinition is one app container (plus the fake's sidecar) naming the release's env file.
@@ -87,7 +67,7 @@ func newOpsRig(t *testing.T, sc ecsfake.Scenario) *opsRig {
 	f.SeedService(opsCluster, "ops-worker", wk, 1, []string{"subnet-a"}, []string{"sg-worker"})
 	m := testenv.StartMoto(t)
 	testenv.CreateBucket(t, m.Config(t), opsConfig)
-	out := &syncBuffer{}
+	out := &testenv.SyncBuffer{}
 	return &opsRig{fake: f, moto: m, apiTD: api, workerTD: wk, shellTD: shell, out: out,
 		ports: deploy.Ports{AWS: testenv.ConfigFor(t, f.URL), S3: testenv.S3(m.Config(t)), Out: out}}
 }
@@ -395,7 +375,7 @@ func TestLogsSinceAndFollowOnMoto(t *testing.T) {
 
 	// Follow: the four lines, then new ones as they are written, each once; cancelling ends it.
 	fctx, cancel := context.WithCancel(ctx)
-	buf := &syncBuffer{}
+	buf := &testenv.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		_, err := deploy.Logs(fctx, p, s, deploy.LogsOptions{Service: "api", Since: "10m", Follow: true, PollInterval: 50 * time.Millisecond, Out: buf})

@@ -14,8 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,7 +34,7 @@ type Moto struct {
 	Endpoint string
 	Port     int
 	cmd      *exec.Cmd
-	log      *logBuffer
+	log      *SyncBuffer
 	client   *http.Client
 }
 
@@ -72,7 +70,7 @@ func startMoto(t testing.TB, certs *emulator.TLS, opts ...MotoOption) *Moto {
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
-	log := &logBuffer{}
+	log := &SyncBuffer{Limit: 1 << 20}
 	args := []string{"-H", "127.0.0.1", "-p", fmt.Sprint(port)}
 	scheme, client := "http", http.DefaultClient
 	if certs != nil {
@@ -166,26 +164,6 @@ func FreePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.b.Len() < 1<<20 {
-		l.b.Write(p)
-	}
-	return len(p), nil
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // S3 returns a path-style S3 client for an emulator config.

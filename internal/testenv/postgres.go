@@ -28,7 +28,7 @@ type Postgres struct {
 
 	dir string
 	cmd *exec.Cmd
-	log *logBuffer
+	log *SyncBuffer
 }
 
 // PostgresBinDir returns the newest /usr/lib/postgresql/<ver>/bin holding initdb and postgres,
@@ -79,7 +79,7 @@ func StartPostgres(t testing.TB) *Postgres {
 		}
 	}
 	p := &Postgres{Host: "127.0.0.1", SuperUser: "postgres", SuperPassword: "superpw-" + strconv.FormatInt(time.Now().UnixNano(), 36),
-		Version: version, dir: dir, log: &logBuffer{}}
+		Version: version, dir: dir, log: &SyncBuffer{Limit: 1 << 20}}
 	data := filepath.Join(dir, "data")
 	pwfile := filepath.Join(dir, "pwfile")
 	if err := os.WriteFile(pwfile, []byte(p.SuperPassword+"\n"), 0o600); err != nil {
@@ -103,7 +103,7 @@ func StartPostgres(t testing.TB) *Postgres {
 			t.Fatalf("testenv: %v", err)
 		}
 		p.Port = port
-		p.log = &logBuffer{}
+		p.log = &SyncBuffer{Limit: 1 << 20}
 		cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", dir,
 			"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
 			"-c", "full_page_writes=off", "-c", "max_connections=40", "-c", "shared_buffers=16MB")

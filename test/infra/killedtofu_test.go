@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -78,7 +77,7 @@ resource "terraform_data" "slow" {
 	apply := exec.Command(tf.Bin, "apply", "-auto-approve", "-input=false", "-no-color")
 	apply.Dir, apply.Env = dir, append(apply.Environ(), tf.Env...)
 	apply.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out syncBuffer
+	var out testenv.SyncBuffer
 	apply.Stdout, apply.Stderr = &out, &out
 	if err := apply.Start(); err != nil {
 		t.Fatal(err)
@@ -137,22 +136,4 @@ func exists(t *testing.T, c *s3.Client, bucket, key string) bool {
 	t.Helper()
 	_, err := c.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	return err == nil
-}
-
-// syncBuffer is written by the process's output copier while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
