@@ -98,7 +98,9 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	secrets := []string{r.awsSecret, r.awsToken, r.passphrase, mark, motoECRPassword}
 
 	// deploy.yml, a push to main.
+	t.Cleanup(firstDeployEnded)
 	dep := r.run(t, "deploy.yml", "deploy", "Deploy")
+	firstDeployEnded()
 	if dep.err != nil {
 		t.Fatalf("deploy.yml's Deploy step failed: %s", dep)
 	}
@@ -107,17 +109,29 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	before := acct.snapshot(ctx, t)
 
 	// pr.yml's plan job and drift.yml (the nightly plan of production), on the fresh apply: two jobs,
-	// each on a runner of its own, at the same time (both only read the account).
+	// each on a runner of its own, at the same time (both only read the account) — and, meanwhile,
+	// deploy.yml's summary step of a failed deploy (run here after a success: the line must work).
 	prJob, driftJob := r.job(t), r.job(t)
-	var plan, drift stepResult
+	size := r.summarySize(t)
+	var plan, drift, hist stepResult
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); plan = prJob.run(t, "pr.yml", "plan", "Plan") }()
 	go func() {
 		defer wg.Done()
 		drift = driftJob.run(t, "drift.yml", "drift", "Plan production (fails on drift)")
 	}()
+	go func() {
+		defer wg.Done()
+		hist = r.run(t, "deploy.yml", "deploy", "Summary of a failed or cancelled deploy")
+	}()
 	wg.Wait()
+	if hist.err != nil {
+		t.Errorf("deploy.yml's failed-deploy summary step failed: %s", hist)
+	}
+	if r.summarySize(t) <= size {
+		t.Errorf("the failed-deploy summary step added nothing to the job summary")
+	}
 	if plan.err != nil {
 		t.Fatalf("pr.yml's Plan step failed: %s", plan)
 	}
@@ -130,16 +144,6 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	}
 	if after := acct.snapshot(ctx, t); !slices.Equal(before, after) {
 		t.Errorf("plan changed the account:\nbefore %v\nafter  %v", before, after)
-	}
-
-	// deploy.yml's summary step of a failed deploy (run here after a success: the line must work).
-	size := r.summarySize(t)
-	hist := r.run(t, "deploy.yml", "deploy", "Summary of a failed or cancelled deploy")
-	if hist.err != nil {
-		t.Errorf("deploy.yml's failed-deploy summary step failed: %s", hist)
-	}
-	if r.summarySize(t) <= size {
-		t.Errorf("the failed-deploy summary step added nothing to the job summary")
 	}
 
 	// The next push (release B: API source, OpenTofu cpu/memory and SPA changes), a run of its own,
