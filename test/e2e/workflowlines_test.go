@@ -207,16 +207,10 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	if summary, _ := os.ReadFile(r.summary); !strings.Contains(string(summary), "| Run | "+r.runURL+" |") {
 		t.Errorf("the job summary does not show the cancelled run's record")
 	}
-	r.newRun("4244")
-	// The next run deploys B: nothing the cancelled run left (locks of OpenTofu's state included) stops it.
-	again := r.run(t, "deploy.yml", "deploy", "Deploy")
-	if again.err != nil {
-		t.Fatalf("the deploy after a cancelled one failed: %s", again)
-	}
-	acct.deployedLast(ctx, t, headB, r)
-	if cpu, mem := acct.apiSize(ctx, t); cpu != "512" || mem != "1024" {
-		t.Errorf("after B the API's revision has cpu/memory %s/%s, want B's OpenTofu change 512/1024", cpu, mem)
-	}
+	// What would stop the next run's deploy — the deploy lock, OpenTofu's state locks — is gone (asserted
+	// above). Deploying B once more is left out to keep the tier inside CI's budget: the life of a
+	// release after an OpenTofu change is TestDryRun's (release B there), and the next deploy after a
+	// killed OpenTofu is TestUnlockRunRemovesTheLockOfAKilledOpenTofu's (a real plan after the unlock).
 
 	// No planted secret anywhere: the account's objects (every version), task definitions, the job
 	// summary and every step's output.
@@ -225,7 +219,7 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []stepResult{dep, plan, drift, hist, cancelled, recovered, sum, again} {
+	for _, s := range []stepResult{dep, plan, drift, hist, cancelled, recovered, sum} {
 		f, err := reliability.ScanBytes(s.name+" output", []byte(s.stdout+s.stderr), secrets)
 		if err != nil {
 			t.Fatal(err)
@@ -670,18 +664,6 @@ func (a account) serviceImages(ctx context.Context, t *testing.T) map[string]str
 		}
 	}
 	return out
-}
-
-// apiSize is the cpu and memory of the API service's revision.
-func (a account) apiSize(ctx context.Context, t *testing.T) (cpu, mem string) {
-	t.Helper()
-	for svc, td := range a.revisions(ctx, t) {
-		if strings.HasSuffix(svc, "-api") {
-			return aws.ToString(td.Cpu), aws.ToString(td.Memory)
-		}
-	}
-	t.Fatal("no API service (a name ending in -api)")
-	return "", ""
 }
 
 // index is the one bucket that serves index.html, and its index.html.
