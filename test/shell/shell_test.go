@@ -169,3 +169,37 @@ func withoutFlagDeclarations(t *testing.T, f file) string {
 	}
 	return string(src)
 }
+
+// The committed bindings (ci/dagger.gen.go, from `cd ci && dagger develop`) dispatch every function
+// of the module: a function added without regenerating them is missing there, and `go build` with no
+// engine would not know it.
+func TestBindingsDispatchEveryFunction(t *testing.T) {
+	files, _ := shellFiles(t)
+	gen, err := os.ReadFile(filepath.Join("..", "..", "ci", "dagger.gen.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range files {
+		for _, d := range f.ast.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv == nil || !fn.Name.IsExported() || len(fn.Recv.List) != 1 {
+				continue
+			}
+			star, ok := fn.Recv.List[0].Type.(*ast.StarExpr)
+			if !ok {
+				continue
+			}
+			if id, isIdent := star.X.(*ast.Ident); !isIdent || id.Name != "Bookme" {
+				continue
+			}
+			n++
+			if !strings.Contains(string(gen), `case "`+fn.Name.Name+`":`) {
+				t.Errorf("%s: function %s is not in ci/dagger.gen.go: regenerate the bindings (cd ci && dagger develop)", f.name, fn.Name.Name)
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("found only %d functions of *Bookme in ci/*.go", n)
+	}
+}
