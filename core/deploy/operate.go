@@ -196,12 +196,12 @@ func Unlock(ctx context.Context, c *s3.Client, env, stateBucket string, force bo
 // a deploy that took the lock over after it lapsed has locks of its own, which are not touched), then
 // the deploy lock itself.
 func unlockRun(ctx context.Context, c *s3.Client, opts lock.Options, env, runURL string) (string, error) {
-	st, err := lock.Inspect(ctx, c, opts)
+	st, nothing, err := deadRunsLock(ctx, c, env, opts.Bucket, runURL)
 	if err != nil {
 		return "", err
 	}
 	var b strings.Builder
-	if st.Held && st.Holder.RunURL == runURL {
+	if nothing == "" { // the run holds the lock
 		said, err := removeRunsTofuLocks(ctx, c, opts.Bucket, env, *st.Holder, false)
 		b.WriteString(said)
 		if err != nil {

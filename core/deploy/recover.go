@@ -34,10 +34,9 @@ func Recover(ctx context.Context, p Ports, s Site, runURL string, o RollbackOpti
 	if err != nil || nothing != "" {
 		return nothing, err
 	}
-	now := time.Now()
 	held := *st.Holder
 	var b strings.Builder
-	fmt.Fprintf(&b, "the run died holding the deploy lock: %s\n", held.Describe(now))
+	fmt.Fprintf(&b, "the run died holding the deploy lock: %s\n", held.Describe(time.Now()))
 	said, err := removeRunsTofuLocks(ctx, p.S3, s.StateBucket, s.Env, held, dryRun)
 	b.WriteString(said)
 	if err != nil {
@@ -81,6 +80,8 @@ func NothingToRecover(ctx context.Context, c *s3.Client, env, stateBucket, runUR
 	return nothing, err
 }
 
+// deadRunsLock reads the environment's deploy lock for runURL: nothing is "" when that run holds it,
+// else the line saying why there is nothing of the run's to release.
 func deadRunsLock(ctx context.Context, c *s3.Client, env, stateBucket, runURL string) (*lock.Status, string, error) {
 	if strings.TrimSpace(runURL) == "" {
 		return nil, "", errors.New("recover: give --run-url (the CI run whose deploy was cancelled)")

@@ -169,7 +169,7 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	if keys := acct.keys(ctx, t, acct.stateBucket, lock.KeyFor("production")); len(keys) != 0 {
 		t.Errorf("the cancelled run's deploy lock is still held after the job's cancelled() steps")
 	}
-	if left := slices.DeleteFunc(acct.keys(ctx, t, acct.stateBucket, ""), func(k string) bool { return !strings.HasSuffix(k, ".tflock") }); len(left) > 0 {
+	if left := acct.tofuLocks(ctx, t); len(left) > 0 {
 		t.Errorf("OpenTofu state locks left after the job's cancelled() steps: %v", left)
 	}
 	// One release, whole: A's (the run was stopped and recovered), or B's if the run got to finish it
@@ -563,8 +563,8 @@ func (a account) deployedLast(ctx context.Context, t *testing.T, head string, r 
 	if err != nil || len(tagged.ImageDetails) != 1 {
 		t.Fatalf("ECR has no image tagged %s: %v", head[:12], err)
 	}
-	if tofuLocks := a.keys(ctx, t, a.stateBucket, ""); slices.ContainsFunc(tofuLocks, func(k string) bool { return strings.HasSuffix(k, ".tflock") }) {
-		t.Errorf("OpenTofu state locks left behind: %v", tofuLocks)
+	if left := a.tofuLocks(ctx, t); len(left) > 0 {
+		t.Errorf("OpenTofu state locks left behind: %v", left)
 	}
 	want := aws.ToString(repo.RepositoryUri) + "@" + aws.ToString(tagged.ImageDetails[0].ImageDigest)
 	images := a.serviceImages(ctx, t)
@@ -698,7 +698,7 @@ func (a account) watch(ctx context.Context, t *testing.T, d time.Duration) {
 		}
 		t.Logf("after the cancel: lock held %v; records %v; services %v; OpenTofu locks %d",
 			len(a.keys(ctx, t, a.stateBucket, lock.KeyFor("production"))) > 0, outcomes, short,
-			len(slices.DeleteFunc(a.keys(ctx, t, a.stateBucket, ""), func(k string) bool { return !strings.HasSuffix(k, ".tflock") })))
+			len(a.tofuLocks(ctx, t)))
 		if time.Now().After(end) {
 			return
 		}
@@ -706,18 +706,10 @@ func (a account) watch(ctx context.Context, t *testing.T, d time.Duration) {
 	}
 }
 
-// keysAnywhere lists the object keys under prefix in every bucket.
-func (a account) keysAnywhere(ctx context.Context, t *testing.T, prefix string) []string {
+// tofuLocks lists OpenTofu's state lock objects in the state bucket.
+func (a account) tofuLocks(ctx context.Context, t *testing.T) []string {
 	t.Helper()
-	buckets, err := a.s3.ListBuckets(ctx, &s3.ListBucketsInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keys []string
-	for _, b := range buckets.Buckets {
-		keys = append(keys, a.keys(ctx, t, aws.ToString(b.Name), prefix)...)
-	}
-	return keys
+	return slices.DeleteFunc(a.keys(ctx, t, a.stateBucket, ""), func(k string) bool { return !strings.HasSuffix(k, ".tflock") })
 }
 
 // keys lists a bucket's object keys under prefix.
