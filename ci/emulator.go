@@ -28,16 +28,17 @@ import (
 const sourceURL = "https://example.com/book_me.git" // the image label (the rehearsal reads no remote)
 
 // DryRun rehearses a release with no AWS account and no credentials: the whole deploy runs for real
-// against moto (and a registry for ECR's storage), then plan, a second deploy (must change nothing)
-// and a check of the emulated account.
+// against moto (and a registry for ECR's storage): release A, then (with the default three releases)
+// B, C failing after its cut-over and a rollback to A, each read back from the emulated account.
 // +cache="never"
 func (m *Bookme) DryRun(
 	ctx context.Context,
 	// Commit to label the release with; default: a content hash of the source.
 	// +optional
 	gitSha string,
-	// Deploy a second time and check that it changes nothing.
-	// +default=true
+	// Deploy release A a second time and check that it changes nothing (its plan finds nothing to
+	// change, the image and env file are reused, no revision is registered, the SPA is not uploaded).
+	// +optional
 	repeat bool,
 	// Releases to rehearse: 1 (A) or 3 (then B with source, OpenTofu, env and SPA changes; C failing
 	// after its cut-over; rollback to A).
@@ -67,8 +68,9 @@ func (m *Bookme) DryRunArtifacts(
 	// Commit to label the release with; default: a content hash of the source.
 	// +optional
 	gitSha string,
-	// Deploy a second time and check that it changes nothing.
-	// +default=true
+	// Deploy release A a second time and check that it changes nothing (its plan finds nothing to
+	// change, the image and env file are reused, no revision is registered, the SPA is not uploaded).
+	// +optional
 	repeat bool,
 	// Releases to rehearse: 1 (A) or 3 (then B with source, OpenTofu, env and SPA changes; C failing
 	// after its cut-over; rollback to A).

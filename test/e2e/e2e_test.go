@@ -40,7 +40,10 @@ func dagger(t *testing.T, env []string, args ...string) (string, string, time.Du
 	}
 	cmd := exec.Command("dagger", append([]string{"call"}, args...)...)
 	cmd.Dir = repoRoot(t)
-	cmd.Env = append(os.Environ(), env...)
+	// Dots, not plain: the tier runs several pipelines on two cores, and plain progress of a dry-run
+	// costs the CLI CPU time the pipelines need; a failure still ends in the error (stderr). The
+	// workflow lines run with the runner's environment, as on GitHub.
+	cmd.Env = append(append(os.Environ(), "DAGGER_PROGRESS=dots"), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
@@ -104,7 +107,7 @@ func TestCheck(t *testing.T) {
 }
 
 // The README's demo command (with the provider mirror of a machine without the registry): a release
-// deployed to the emulated account, planned, deployed again (must change nothing), the account checked.
+// deployed to the emulated account, deployed again (its plan must find nothing to change), the account checked.
 // The scenarios that prove properties (rival deploy refused by the lock, drifted plan file, --stages,
 // credential forms) are Go tests of core/deploy against moto; this test runs the user's command.
 func TestDryRun(t *testing.T) {
@@ -112,7 +115,7 @@ func TestDryRun(t *testing.T) {
 	// The README's line: three releases (A; B; C failing after its cut-over; rollback to A).
 	out, _, d := dagger(t, nil, "with-provider-mirror", "--dir", mirror(t), "dry-run")
 	for _, want := range []string{
-		"## Release A: first deploy", "## Plan after the deploy", "## Second deploy of the same commit", "Second deploy: no-op in",
+		"## Release A: first deploy",
 		// The life of a release, each line a check the rehearsal read from the emulated account.
 		"## Release B: commit", "OpenTofu: API task CPU 512, memory 1024", "✔ the API's revision carries OpenTofu's new cpu/memory 512/1024",
 		"✔ the services read B's env file", "✔ B's env file carries B's input", "✔ index.html references B's entry",
@@ -138,9 +141,6 @@ func TestDryRun(t *testing.T) {
 	first := regexp.MustCompile(`image pushed: true .* task definitions registered: [1-9]`)
 	if !first.MatchString(out) {
 		t.Errorf("the first deploy should push the image and register task definitions")
-	}
-	if m := regexp.MustCompile(`Second deploy: no-op in (\S+)\.`).FindStringSubmatch(out); m != nil {
-		t.Logf("second (no-op) deploy: %s", m[1])
 	}
 	t.Logf("dagger call dry-run: %s\n%s", d.Round(time.Second), out)
 }
@@ -173,7 +173,7 @@ func dryRunArtifacts(t *testing.T) (dir, stderr string) {
 		artifacts.dir = d
 		_, artifacts.stderr, artifacts.took = dagger(t, []string{"BOOKME_FAKE_AWS=" + artifacts.awsKey, "BOOKME_FAKE_MARK=" + artifacts.redis},
 			"--aws-secret-access-key", "env:BOOKME_FAKE_AWS", "with-provider-mirror", "--dir", mirror(t),
-			"dry-run-artifacts", "--repeat=false", "--releases=1", "--password-mark", "env:BOOKME_FAKE_MARK", "--app", "examples/cra-app",
+			"dry-run-artifacts", "--releases=1", "--password-mark", "env:BOOKME_FAKE_MARK", "--app", "examples/cra-app",
 			"export", "--path", d)
 	})
 	if artifacts.dir == "" {

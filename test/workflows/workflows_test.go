@@ -636,3 +636,41 @@ func remarshal(t *testing.T, in any, out any) {
 		t.Fatalf("%v\n%s", err, b)
 	}
 }
+
+// TestPRPlanIsDriftsDaggerCall: pr.yml's Plan step runs the very `dagger call` of drift.yml's nightly plan
+// (same constructor, chain, verb and flags, with the same role's credentials); only the shell around it
+// differs (where the Markdown goes, drift's marker check). The end-to-end test of the workflows' lines
+// (test/e2e.TestWorkflowLinesRunAsWritten) runs drift's step against an account; this keeps pr.yml's
+// line the same call, so that run speaks for it too.
+func TestPRPlanIsDriftsDaggerCall(t *testing.T) {
+	calls := workflowCalls(t, loadWorkflows(t))
+	find := func(file, jobName string) workflowCall {
+		t.Helper()
+		var found []workflowCall
+		for _, c := range calls {
+			if c.file == file && c.job == jobName && c.Function == "plan" {
+				found = append(found, c)
+			}
+		}
+		if len(found) != 1 {
+			t.Fatalf("%s job %s: %d `dagger call … plan` lines, want 1", file, jobName, len(found))
+		}
+		return found[0]
+	}
+	pr, drift := find("pr.yml", "plan"), find("drift.yml", "drift")
+	norm := func(c workflowCall) daggerCall { d := c.daggerCall; d.Raw = ""; return d }
+	if !reflect.DeepEqual(norm(pr), norm(drift)) {
+		t.Errorf("pr.yml's plan call differs from drift.yml's:\n  pr:    %q\n  drift: %q", pr.Raw, drift.Raw)
+	}
+	role := func(c workflowCall) string {
+		for _, s := range c.before {
+			if r, ok := s.With["role-to-assume"]; ok {
+				return r
+			}
+		}
+		return ""
+	}
+	if role(pr) == "" || role(pr) != role(drift) {
+		t.Errorf("pr.yml's plan assumes role %q, drift.yml's %q: want the same (read-only plan) role", role(pr), role(drift))
+	}
+}
