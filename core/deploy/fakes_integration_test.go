@@ -417,6 +417,8 @@ type rig struct {
 	smoke deploy.Smoke
 	// rolloutOptions are added to the emulator's (a recorder of the ECS calls).
 	rolloutOptions []rollout.Option
+	// deployS3, when set, is the S3 client of the deployments (e.g. one whose calls can be made to hang).
+	deployS3 *s3.Client
 }
 
 func newRig(t *testing.T) *rig {
@@ -431,6 +433,9 @@ func (r *rig) deployment(t *testing.T, change func(*deploy.Config)) *deploy.Depl
 	t.Helper()
 	cfg := deploy.Config{Env: env, GitSHA: commit, Who: "it-test", StateBucket: stateB}
 	ports := deploy.Ports{AWS: r.cfg, S3: r.s3, Tofu: r.tofu, Images: r.images, Client: r.client, Source: r.source, Out: testWriter{t}}
+	if r.deployS3 != nil {
+		ports.S3 = r.deployS3
+	}
 	rehearsal.Adapt(&cfg, &ports)
 	ports.RolloutOptions = append(ports.RolloutOptions, r.rolloutOptions...)
 	if r.smoke != nil {

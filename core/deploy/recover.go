@@ -23,8 +23,10 @@ import (
 //     entry points — if the run had changed them, with a record that says the run was cancelled;
 //  3. releases the lock.
 //
-// When the run does not hold the lock (it finished, cleaned up after itself, or its lock lapsed and
-// another deploy took it over) Recover changes nothing and says so. dryRun prints what it would do.
+// A run that still renews its lock (lock.Alive watches one heartbeat interval) is not dead: Recover
+// refuses and changes nothing. When the run does not hold the lock (it finished, cleaned up after
+// itself, or its lock lapsed and another deploy took it over) Recover changes nothing and says so.
+// dryRun prints what it would do.
 func Recover(ctx context.Context, p Ports, s Site, runURL string, o RollbackOptions, dryRun bool) (string, error) {
 	if err := s.check("recover", true); err != nil {
 		return "", err
@@ -35,8 +37,21 @@ func Recover(ctx context.Context, p Ports, s Site, runURL string, o RollbackOpti
 		return nothing, err
 	}
 	held := *st.Holder
+	// The job's cancelled() steps run once the runner stopped the step's processes; a deploy that
+	// still renews its lock is not dead (a recover started too early, or processes that outlived the
+	// cancel): taking its lock back would race it.
+	live, err := lock.Alive(ctx, p.S3, opts, held.ID)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("recover: %w", err)
+	case live.Gone:
+		return "nothing to recover: the run released the deploy lock while recover watched it\n", nil
+	case live.Renewed:
+		return "", fmt.Errorf("recover: %s still renews the deploy lock (every %s): that deploy is running, so recover changes nothing; run it again once the run has stopped",
+			runURL, live.Every)
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "the run died holding the deploy lock: %s\n", held.Describe(time.Now()))
+	fmt.Fprintf(&b, "the run died holding the deploy lock: %s; no renewal for over one heartbeat (%s)\n", held.Describe(time.Now()), live.Every)
 	said, err := removeRunsTofuLocks(ctx, p.S3, s.StateBucket, s.Env, held, dryRun)
 	b.WriteString(said)
 	if err != nil {

@@ -59,7 +59,20 @@ func TestRecoverAfterADeployKilledMidRoll(t *testing.T) {
 		})
 	}))
 	r.client.seed = 7
-	d := r.deployment(t, func(c *deploy.Config) { c.GitSHA = nextCommit; c.RunURL = run })
+	// The deploy's S3 calls hang once it is killed, as a killed process's do: its lock's heartbeat
+	// stops with it. A short lock TTL: the heartbeat renews every second, so recover's watch is short.
+	var processDead atomic.Bool
+	r.deployS3 = s3.New(r.s3.Options(), func(o *s3.Options) {
+		base := o.HTTPClient
+		o.HTTPClient = hookFunc(func(req *http.Request) (*http.Response, error) {
+			if processDead.Load() {
+				<-dead
+				return nil, fmt.Errorf("the process was killed")
+			}
+			return base.Do(req)
+		})
+	})
+	d := r.deployment(t, func(c *deploy.Config) { c.GitSHA = nextCommit; c.RunURL = run; c.Timeouts.LockTTL = 3 * time.Second })
 	nextSecond()
 	go func() { _, _ = d.Deploy(context.Background()) }()
 	select {
@@ -67,6 +80,14 @@ func TestRecoverAfterADeployKilledMidRoll(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatal("the deploy never rolled the services")
 	}
+	// Still alive (its lock's heartbeat runs): recover refuses and changes nothing.
+	if said, err := deploy.Recover(ctx, r.ports(t), r.site(), run, rollbackOptions(), false); err == nil || !strings.Contains(err.Error(), "still renews the deploy lock") {
+		t.Fatalf("recover of a deploy that still runs: %q %v", said, err)
+	}
+	if r.lockHolder(t) == nil {
+		t.Fatal("recover of a running deploy removed its lock")
+	}
+	processDead.Store(true) // now the process dies
 	mid := r.serviceTDs(t)
 	if mid[apiSvc] == before[apiSvc] || mid[workerSvc] == before[workerSvc] {
 		t.Fatalf("the killed roll did not move the services: %v (before %v)", mid, before)

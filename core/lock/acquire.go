@@ -91,6 +91,9 @@ func Acquire(ctx context.Context, s3c *s3.Client, opts Options, info Info) (*Loc
 	if info.Started.IsZero() {
 		info.Started = time.Now().UTC().Truncate(time.Second)
 	}
+	if every := opts.heartbeat(); every > 0 {
+		info.Heartbeat = every.String()
+	}
 	key := opts.key()
 	begin := time.Now()
 	deadline := begin.Add(opts.Timeout)

@@ -46,6 +46,9 @@ type Info struct {
 	// Expires is when the lock lapses unless renewed (UTC): the time of the last write plus the
 	// TTL. Zero in lock objects written before locks expired (see ExpiresAt).
 	Expires time.Time `json:"expires,omitempty"`
+	// Heartbeat is how often the holder renews the lock (a Go duration, e.g. "1m40s"); empty when it
+	// does not, or in lock objects written before it was recorded. Alive reads it.
+	Heartbeat string `json:"heartbeat,omitempty"`
 }
 
 // LegacyTTL is how long a lock without an expiry (written by a version before expiring locks,
