@@ -171,7 +171,8 @@ func dryRunArtifacts(t *testing.T) (dir, stderr string) {
 			t.Fatal(err)
 		}
 		artifacts.dir = d
-		_, artifacts.stderr, artifacts.took = dagger(t, []string{"BOOKME_FAKE_AWS=" + artifacts.awsKey, "BOOKME_FAKE_MARK=" + artifacts.redis},
+		// Plain progress: the leak scan reads every line the pipeline logged.
+		_, artifacts.stderr, artifacts.took = dagger(t, []string{"BOOKME_FAKE_AWS=" + artifacts.awsKey, "BOOKME_FAKE_MARK=" + artifacts.redis, "DAGGER_PROGRESS=plain"},
 			"--aws-secret-access-key", "env:BOOKME_FAKE_AWS", "with-provider-mirror", "--dir", mirror(t),
 			"dry-run-artifacts", "--releases=1", "--password-mark", "env:BOOKME_FAKE_MARK", "--app", "examples/cra-app",
 			"export", "--path", d)
