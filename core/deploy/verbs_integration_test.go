@@ -11,6 +11,7 @@ package deploy_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -395,9 +396,12 @@ func TestLogsSinceAndFollowOnMoto(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("follow did not end when cancelled")
 	}
+	// The two new lines, each once: in either order, as a poll may fall between the two writes (on a
+	// loaded machine it does); the one stamped like the last line printed must not be lost.
 	got := messages(buf.String())
-	if strings.Join(got[:4], "|") != strings.Join(want, "|") || len(got) != 6 ||
-		!(got[4] == "1111aaaa t1 third" && got[5] == "2222bbbb t2 third") {
+	if len(got) != 6 || strings.Join(got[:4], "|") != strings.Join(want, "|") {
+		t.Errorf("follow printed:\n%s", buf)
+	} else if newer := []string{got[4], got[5]}; !slices.Contains(newer, "1111aaaa t1 third") || !slices.Contains(newer, "2222bbbb t2 third") {
 		t.Errorf("follow printed:\n%s", buf)
 	}
 }
