@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -56,8 +57,8 @@ import (
 //
 // Asserted on the account: push to main deploys production (the services run the image ECR holds
 // for the commit, the client bucket serves the new bundle's entry, an invalidation was made, the
-// record says who and which run, the lock is released); the nightly drift plan (pr.yml's plan line
-// too) succeeds on the fresh apply and changes nothing; the failed-deploy summary line runs; and no
+// record says who and which run, the lock is released); the PR plan and the nightly drift plan
+// succeed on the fresh apply and change nothing; the failed-deploy summary line runs; and no
 // planted secret is anywhere in the account, the job summary or the steps' output.
 func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	t.Parallel()
@@ -107,18 +108,28 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	acct.deployed(ctx, t, head, r)
 	before := acct.snapshot(ctx, t)
 
-	// drift.yml (the nightly plan of production) on a runner of its own, on the fresh apply: it must
-	// find nothing to change. pr.yml's Plan step is the same `dagger call` line byte for byte
-	// (test/workflows.TestPRPlanIsDriftsDaggerCall), so it runs once here, where the drift check reads
-	// its plan. deploy.yml's summary step runs after the cancel below, where it matters.
-	driftJob := r.job(t)
-	drift := driftJob.run(t, "drift.yml", "drift", "Plan production (fails on drift)")
-	planMD, err := os.ReadFile(filepath.Join(driftJob.temp, "plan.md"))
-	if drift.err != nil {
-		t.Errorf("drift.yml says production drifted right after the deploy: %s\nplan.md:\n%s", drift, planMD)
+	// pr.yml's plan job and drift.yml (the nightly plan of production), on the fresh apply: two jobs,
+	// each on a runner of its own, at the same time (both only read the account). deploy.yml's summary
+	// step runs after the cancel below, where it matters.
+	prJob, driftJob := r.job(t), r.job(t)
+	var plan, drift stepResult
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); plan = prJob.run(t, "pr.yml", "plan", "Plan") }()
+	go func() {
+		defer wg.Done()
+		drift = driftJob.run(t, "drift.yml", "drift", "Plan production (fails on drift)")
+	}()
+	wg.Wait()
+	if plan.err != nil {
+		t.Fatalf("pr.yml's Plan step failed: %s", plan)
 	}
-	if err != nil || len(planMD) == 0 {
-		t.Errorf("drift.yml's Plan step left no plan (%v)", err)
+	if b, err := os.ReadFile(filepath.Join(prJob.temp, "plan.md")); err != nil || len(b) == 0 {
+		t.Errorf("pr.yml's Plan step left no plan for the PR comment (%v)", err)
+	}
+	if drift.err != nil {
+		planMD, _ := os.ReadFile(filepath.Join(driftJob.temp, "plan.md"))
+		t.Errorf("drift.yml says production drifted right after the deploy: %s\nplan.md:\n%s", drift, planMD)
 	}
 	if after := acct.snapshot(ctx, t); !slices.Equal(before, after) {
 		t.Errorf("plan changed the account:\nbefore %v\nafter  %v", before, after)
@@ -201,7 +212,7 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []stepResult{dep, drift, cancelled, recovered, sum} {
+	for _, s := range []stepResult{dep, plan, drift, cancelled, recovered, sum} {
 		f, err := reliability.ScanBytes(s.name+" output", []byte(s.stdout+s.stderr), secrets)
 		if err != nil {
 			t.Fatal(err)
@@ -216,8 +227,8 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	if findings = append(findings, f...); len(findings) > 0 {
 		t.Fatalf("planted secrets found:\n%s", reliability.Report(findings))
 	}
-	t.Logf("deploy %s, drift plan %s, cancelled run %s, recover %s, summary %s; leak scan: %d secrets, none in the account's objects, task definitions, job summary or output",
-		dep.took.Round(time.Second), drift.took.Round(time.Second), cancelled.took.Round(time.Second),
+	t.Logf("deploy %s, PR plan %s, drift plan %s, cancelled run %s, recover %s, summary %s; leak scan: %d secrets, none in the account's objects, task definitions, job summary or output",
+		dep.took.Round(time.Second), plan.took.Round(time.Second), drift.took.Round(time.Second), cancelled.took.Round(time.Second),
 		recovered.took.Round(time.Second), sum.took.Round(time.Second), len(secrets))
 }
 
