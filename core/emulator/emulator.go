@@ -129,8 +129,12 @@ var StackVars = map[string]map[string]any{
 }
 
 // MotoEnv is the environment of the moto process a rehearsal needs: ACM certificates validate at
-// once, and every ECS service reports one running task (moto's fixed running count).
+// once, every ECS service reports one running task (moto's fixed running count), and a retry of a
+// change whose answer was lost on the way gets that answer (ReplayRetriesEnv: under CI's load an
+// answer from the rehearsal's moto service was lost, and the AWS provider's retry of
+// RevokeSecurityGroupEgress failed a first apply with InvalidPermission.NotFound).
 var MotoEnv = map[string]string{
 	"MOTO_ACM_VALIDATION_WAIT": "0",
 	"MOTO_ECS_SERVICE_RUNNING": "1",
+	ReplayRetriesEnv:           "1",
 }

@@ -106,3 +106,15 @@ func moduleDeclares(t *testing.T, module, decl string) bool {
 	}
 	return false
 }
+
+func TestReplaysTextCountsByCall(t *testing.T) {
+	if got := ReplaysText(nil); got != "" {
+		t.Fatalf("no replays: want no line, got %q", got)
+	}
+	got := ReplaysText([]Replay{{Call: "RevokeSecurityGroupEgress", Invocation: "a"}, {Call: "CreateSubnet", Invocation: "b"}, {Call: "CreateSubnet", Invocation: "c"}})
+	for _, want := range []string{"3 retried call(s)", "CreateSubnet ×2, RevokeSecurityGroupEgress"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("%q lacks %q", got, want)
+		}
+	}
+}

@@ -17,7 +17,8 @@ var MotoPatch string
 const PasswordMarkEnv = "BOOKME_MOTO_PASSWORD_MARK"
 
 // ReplayRetriesEnv, set to "1" in moto's environment, makes moto answer an AWS SDK retry of a change
-// it already answered (same amz-sdk-invocation-id) with that answer instead of running it again: for a
-// moto reached through a tunnel that loses answers (the Dagger engine's host-service tunnel, the
-// workflow-lines test), never for the dry-run's own moto. See sitecustomize.py, patch 7.
+// it already answered (same amz-sdk-invocation-id) with that answer instead of running it again, and
+// list such retries at ReplaysPath. Every moto of a rehearsal (MotoEnv) and of the end-to-end tests
+// sets it: answers get lost between a container and moto under load, and through the Dagger engine's
+// tunnel to a host service. See sitecustomize.py, patch 7.
 const ReplayRetriesEnv = "BOOKME_MOTO_REPLAY_RETRIES"

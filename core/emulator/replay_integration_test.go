@@ -78,5 +78,13 @@ func TestMotoReplaysARetryOfAnAnsweredChange(t *testing.T) {
 		if _, err := direct.CreateSubnet(ctx, in); err == nil || !strings.Contains(err.Error(), "InvalidSubnet.Conflict") {
 			t.Fatalf("a new invocation must still be refused as AWS refuses it, got %v", err)
 		}
+		// The replay is on record, named by its action, so a rehearsal's report can say it happened.
+		rs, err := emulator.Replays(ctx, http.DefaultClient, m.Endpoint)
+		if err != nil || len(rs) != 1 || rs[0].Call != "CreateSubnet" || rs[0].Invocation == "" {
+			t.Fatalf("want one replayed CreateSubnet on record, got %+v %v", rs, err)
+		}
+		if txt := emulator.ReplaysText(rs); !strings.Contains(txt, "1 retried call(s)") || !strings.Contains(txt, "CreateSubnet") {
+			t.Fatalf("report line: %q", txt)
+		}
 	}
 }

@@ -371,14 +371,17 @@ if _ecsr is not None:
     _ecsr.EC2ContainerServiceResponse.create_service = _ecs_create_service_exec
     _ecsr.EC2ContainerServiceResponse.update_service = _ecs_update_service_exec
 
-# 7. Retried calls whose answer was lost on the way (only with BOOKME_MOTO_REPLAY_RETRIES=1: the
-#    workflow-lines test, whose moto runs on the host and is reached through the Dagger engine's tunnel
-#    to a host service). That tunnel loses some answers moto sent (moto logged 200, and the AWS SDK
-#    sent the same invocation again: its amz-sdk-invocation-id, "attempt=2"), and a create retried
-#    that way meets its own first attempt — InvalidSubnet.Conflict for the subnet the first attempt
-#    made, or a second route table. With the variable set, a retry of a change moto already answered
-#    (same invocation id, not GET/HEAD, a 2xx answer) gets that answer again instead of a second
-#    execution, as if the first answer had arrived. Unset (the dry-run's moto): moto's behaviour.
+# 7. Retried calls whose answer was lost on the way (with BOOKME_MOTO_REPLAY_RETRIES=1: every moto a
+#    rehearsal or an end-to-end test starts). Answers moto sent get lost: through the Dagger engine's
+#    tunnel to a host service (the workflow-lines test: moto logged 200, and the AWS SDK sent the same
+#    invocation again, its amz-sdk-invocation-id with "attempt=2"), and under CI's load also between a
+#    container and the rehearsal's own moto service (a RevokeSecurityGroupEgress retried after it had
+#    removed the default rule: InvalidPermission.NotFound failed a first apply). A create or delete
+#    retried that way meets its own first attempt (InvalidSubnet.Conflict, a second route table, a rule
+#    no longer there). With the variable set, a retry of a change moto already answered (same
+#    invocation id, not GET/HEAD, a 2xx answer) gets that answer again instead of a second execution,
+#    as if the first answer had arrived; GET /bookme-emulator/replays lists the replayed calls (JSON),
+#    so a report can say that it happened. Unset: moto's behaviour.
 import os as _os7
 
 if _os7.environ.get("BOOKME_MOTO_REPLAY_RETRIES") == "1":
@@ -390,11 +393,34 @@ if _os7.environ.get("BOOKME_MOTO_REPLAY_RETRIES") == "1":
         _wapp7 = None
 
     if _wapp7 is not None:
+        import json as _json7
+        import urllib.parse as _up7
+
         _answered = _coll7.OrderedDict()  # invocation id -> (status, headers, body)
         _answered_lock = _th7.Lock()
+        _replayed = []  # one entry per replayed retry: {"call": ..., "invocation": ...}
         _dispatch7 = _wapp7.DomainDispatcherApplication.__call__
 
+        def _call_name7(environ, body):
+            # The operation, as the AWS protocols name it: X-Amz-Target (JSON), Action= (query), else
+            # the method and path (REST).
+            target = environ.get("HTTP_X_AMZ_TARGET")
+            if target:
+                return target
+            try:
+                action = _up7.parse_qs(body.decode("utf-8", "replace")).get("Action")
+            except Exception:
+                action = None
+            if action:
+                return action[0]
+            return environ.get("REQUEST_METHOD", "") + " " + environ.get("PATH_INFO", "")
+
         def _replaying(self, environ, start_response):
+            if environ.get("PATH_INFO") == "/bookme-emulator/replays" and environ.get("REQUEST_METHOD") == "GET":
+                with _answered_lock:
+                    doc = _json7.dumps(list(_replayed)).encode()
+                start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(doc)))])
+                return [doc]
             inv = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
             if not inv or environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
                 return _dispatch7(self, environ, start_response)
@@ -402,8 +428,9 @@ if _os7.environ.get("BOOKME_MOTO_REPLAY_RETRIES") == "1":
                 seen = _answered.get(inv)
             if seen is not None:
                 n = int(environ.get("CONTENT_LENGTH") or 0)
-                if n:
-                    environ["wsgi.input"].read(n)  # the retry's body, unread, would be taken for the next request
+                body = environ["wsgi.input"].read(n) if n else b""  # unread, it would be taken for the next request
+                with _answered_lock:
+                    _replayed.append({"call": _call_name7(environ, body[:4096]), "invocation": inv})
                 status, headers, body = seen
                 start_response(status, headers)
                 return [body]
