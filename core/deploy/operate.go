@@ -191,17 +191,23 @@ func Unlock(ctx context.Context, c *s3.Client, env, stateBucket string, force bo
 	return removedLock(held, found), err
 }
 
-// unlockRun releases what a CI run left: while its deploy lock still holds every other deploy off,
+// unlockRun releases what a CI run left, once the run has stopped renewing its deploy lock (a run
+// that still renews it is running: unlock refuses and changes nothing): while its deploy lock still holds every other deploy off,
 // the OpenTofu locks of the environment taken while the run held it (from its start to its expiry:
 // a deploy that took the lock over after it lapsed has locks of its own, which are not touched), then
 // the deploy lock itself.
 func unlockRun(ctx context.Context, c *s3.Client, opts lock.Options, env, runURL string) (string, error) {
-	st, nothing, err := deadRunsLock(ctx, c, env, opts.Bucket, runURL)
+	st, nothing, err := deadRunsLock(ctx, c, "unlock", env, opts.Bucket, runURL)
 	if err != nil {
 		return "", err
 	}
 	var b strings.Builder
-	if nothing == "" { // the run holds the lock
+	if nothing == "" { // the run holds the lock: unless it still renews it
+		dead, gone, err := runIsDead(ctx, c, opts, "unlock", runURL, *st.Holder)
+		if err != nil || gone != "" {
+			return gone, err
+		}
+		b.WriteString(dead)
 		said, err := removeRunsTofuLocks(ctx, c, opts.Bucket, env, *st.Holder, false)
 		b.WriteString(said)
 		if err != nil {

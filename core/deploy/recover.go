@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -32,7 +31,7 @@ func Recover(ctx context.Context, p Ports, s Site, runURL string, o RollbackOpti
 		return "", err
 	}
 	opts := LockOptions(s.Env, s.StateBucket, o.Timeouts)
-	st, nothing, err := deadRunsLock(ctx, p.S3, s.Env, s.StateBucket, runURL)
+	st, nothing, err := deadRunsLock(ctx, p.S3, "recover", s.Env, s.StateBucket, runURL)
 	if err != nil || nothing != "" {
 		return nothing, err
 	}
@@ -40,18 +39,12 @@ func Recover(ctx context.Context, p Ports, s Site, runURL string, o RollbackOpti
 	// The job's cancelled() steps run once the runner stopped the step's processes; a deploy that
 	// still renews its lock is not dead (a recover started too early, or processes that outlived the
 	// cancel): taking its lock back would race it.
-	live, err := lock.Alive(ctx, p.S3, opts, held.ID)
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("recover: %w", err)
-	case live.Gone:
-		return "nothing to recover: the run released the deploy lock while recover watched it\n", nil
-	case live.Renewed:
-		return "", fmt.Errorf("recover: %s still renews the deploy lock (every %s): that deploy is running, so recover changes nothing; run it again once the run has stopped",
-			runURL, live.Every)
+	dead, gone, err := runIsDead(ctx, p.S3, opts, "recover", runURL, held)
+	if err != nil || gone != "" {
+		return gone, err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "the run died holding the deploy lock: %s; no renewal for over one heartbeat (%s)\n", held.Describe(time.Now()), live.Every)
+	b.WriteString(dead)
 	said, err := removeRunsTofuLocks(ctx, p.S3, s.StateBucket, s.Env, held, dryRun)
 	b.WriteString(said)
 	if err != nil {
@@ -91,24 +84,42 @@ func Recover(ctx context.Context, p Ports, s Site, runURL string, o RollbackOpti
 // NothingToRecover says, without reading the stacks, when recover has nothing to do for runURL: the
 // run does not hold the environment's deploy lock. "" means it does (and Recover must run).
 func NothingToRecover(ctx context.Context, c *s3.Client, env, stateBucket, runURL string) (string, error) {
-	_, nothing, err := deadRunsLock(ctx, c, env, stateBucket, runURL)
+	_, nothing, err := deadRunsLock(ctx, c, "recover", env, stateBucket, runURL)
 	return nothing, err
 }
 
 // deadRunsLock reads the environment's deploy lock for runURL: nothing is "" when that run holds it,
 // else the line saying why there is nothing of the run's to release.
-func deadRunsLock(ctx context.Context, c *s3.Client, env, stateBucket, runURL string) (*lock.Status, string, error) {
+func deadRunsLock(ctx context.Context, c *s3.Client, verb, env, stateBucket, runURL string) (*lock.Status, string, error) {
 	if strings.TrimSpace(runURL) == "" {
-		return nil, "", errors.New("recover: give --run-url (the CI run whose deploy was cancelled)")
+		return nil, "", fmt.Errorf("%s: give --run-url (the CI run whose deploy was cancelled)", verb)
 	}
 	st, err := lock.Inspect(ctx, c, LockOptions(env, stateBucket, Timeouts{}))
 	switch {
 	case err != nil:
 		return nil, "", err
 	case !st.Held:
-		return st, "nothing to recover: no deploy lock is held (the run finished, or released the lock itself)\n", nil
+		return st, "nothing to " + verb + ": no deploy lock is held (the run finished, or released the lock itself)\n", nil
 	case st.Holder.RunURL != runURL:
-		return st, fmt.Sprintf("nothing to recover: the deploy lock is held by %s, not by %s; left in place\n", st.Holder.Describe(time.Now()), runURL), nil
+		return st, fmt.Sprintf("nothing to %s: the deploy lock is held by %s, not by %s; left in place\n", verb, st.Holder.Describe(time.Now()), runURL), nil
 	}
 	return st, "", nil
+}
+
+// runIsDead watches the deploy lock runURL holds for one heartbeat interval (lock.Alive) before verb
+// takes it back: a run that still renews it is running, and verb refuses (an error, nothing changed).
+// dead is the line saying the run stopped renewing; gone, when not "", says the run released the lock
+// meanwhile and there is nothing left to do.
+func runIsDead(ctx context.Context, c *s3.Client, opts lock.Options, verb, runURL string, held lock.Info) (dead, gone string, err error) {
+	live, err := lock.Alive(ctx, c, opts, held.ID)
+	switch {
+	case err != nil:
+		return "", "", fmt.Errorf("%s: %w", verb, err)
+	case live.Gone:
+		return "", fmt.Sprintf("nothing to %s: the run released the deploy lock while %s watched it\n", verb, verb), nil
+	case live.Renewed:
+		return "", "", fmt.Errorf("%s: %s still renews the deploy lock (every %s): that deploy is running, so %s changes nothing; run it again once the run has stopped",
+			verb, runURL, live.Every, verb)
+	}
+	return fmt.Sprintf("the run died holding the deploy lock: %s; no renewal for over one heartbeat (%s)\n", held.Describe(time.Now()), live.Every), "", nil
 }

@@ -2,16 +2,10 @@ package lock
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // AliveSlack is what Alive adds to the holder's heartbeat interval before it calls a renewal missed:
@@ -89,36 +83,4 @@ func Alive(ctx context.Context, s3c *s3.Client, opts Options, id string) (Livene
 			return l, nil
 		}
 	}
-}
-
-type lockRead struct {
-	info          Info
-	etag          string
-	found         bool
-	modified, now time.Time // the object's LastModified and the answer's Date (server clock)
-}
-
-func readLockAt(ctx context.Context, s3c *s3.Client, bucket, key string) (lockRead, error) {
-	out, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err != nil {
-		var nf *s3types.NotFound
-		if errors.As(err, &nf) || errorCode(err) == "NotFound" || errorCode(err) == "NoSuchKey" {
-			return lockRead{}, nil
-		}
-		return lockRead{}, &callError{line: fmt.Sprintf("deploy lock: read s3://%s/%s: %s", bucket, key, errorLine(err)), err: err}
-	}
-	info, etag, found, err := readLock(ctx, s3c, bucket, key)
-	if err != nil || !found {
-		return lockRead{}, err
-	}
-	r := lockRead{info: info, etag: etag, found: true, modified: aws.ToTime(out.LastModified)}
-	if etag != aws.ToString(out.ETag) {
-		r.modified = time.Time{} // written between the two reads: no LastModified for this version
-	}
-	if raw, ok := awsmiddleware.GetRawResponse(out.ResultMetadata).(*smithyhttp.Response); ok {
-		if d, err := http.ParseTime(raw.Header.Get("Date")); err == nil {
-			r.now = d
-		}
-	}
-	return r, nil
 }

@@ -15,12 +15,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // DefaultKey is the lock object's key when Options.Key is empty. The pipeline does not use it: it
@@ -210,25 +213,46 @@ func (e *HeldError) Error() string {
 }
 
 // readLock returns the lock's content and ETag; found=false when there is no lock.
+// lockRead is one read of the lock object.
+type lockRead struct {
+	info          Info
+	etag          string
+	found         bool
+	modified, now time.Time // the object's LastModified and the answer's Date (server clock; zero if absent)
+}
+
 func readLock(ctx context.Context, s3c *s3.Client, bucket, key string) (info Info, etag string, found bool, err error) {
+	r, err := readLockAt(ctx, s3c, bucket, key)
+	return r.info, r.etag, r.found, err
+}
+
+// readLockAt reads the lock with one GET: its content, its ETag, and when it was last written as
+// the server's clock tells both (LastModified and the answer's Date).
+func readLockAt(ctx context.Context, s3c *s3.Client, bucket, key string) (lockRead, error) {
 	out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
 		var nsk *s3types.NoSuchKey
 		if errors.As(err, &nsk) {
-			return Info{}, "", false, nil
+			return lockRead{}, nil
 		}
-		return Info{}, "", false, &callError{line: fmt.Sprintf("deploy lock: read s3://%s/%s: %s", bucket, key, errorLine(err)), err: err}
+		return lockRead{}, &callError{line: fmt.Sprintf("deploy lock: read s3://%s/%s: %s", bucket, key, errorLine(err)), err: err}
 	}
 	defer out.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(out.Body, 64<<10))
 	if err != nil {
-		return Info{}, "", false, &callError{line: fmt.Sprintf("deploy lock: read s3://%s/%s: %v", bucket, key, err), err: err}
+		return lockRead{}, &callError{line: fmt.Sprintf("deploy lock: read s3://%s/%s: %v", bucket, key, err), err: err}
 	}
-	if err := json.Unmarshal(body, &info); err != nil {
+	r := lockRead{etag: aws.ToString(out.ETag), found: true, modified: aws.ToTime(out.LastModified)}
+	if err := json.Unmarshal(body, &r.info); err != nil {
 		// A lock we cannot read is still a lock: report it as held by an unknown holder.
-		info = Info{Holder: "unreadable lock object"}
+		r.info = Info{Holder: "unreadable lock object"}
 	}
-	return info, aws.ToString(out.ETag), true, nil
+	if raw, ok := awsmiddleware.GetRawResponse(out.ResultMetadata).(*smithyhttp.Response); ok {
+		if d, err := http.ParseTime(raw.Header.Get("Date")); err == nil {
+			r.now = d
+		}
+	}
+	return r, nil
 }
 
 func errorCode(err error) string {

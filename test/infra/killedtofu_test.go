@@ -24,7 +24,8 @@ import (
 // SIGKILL, OpenTofu never unlocks, and its lock object (<state>.tflock, use_lockfile) stays in the
 // state bucket, so every later plan of the stack fails with "Error acquiring the state lock". The
 // job's `unlock --run-url` step (deploy.Unlock) must remove that lock with the run's deploy lock,
-// and nothing else: a lock taken before the run (a person's apply) stays.
+// and nothing else: a lock taken before the run (a person's apply) stays. While the run's deploy
+// still renews its lock, unlock refuses and removes nothing.
 //
 // Real OpenTofu and its real S3 backend against moto; the stack has only a built-in resource whose
 // provisioner sleeps, so no provider is involved and OpenTofu is surely mid-apply when killed.
@@ -42,10 +43,12 @@ func TestUnlockRunRemovesTheLockOfAKilledOpenTofu(t *testing.T) {
 	put(t, s3c, bucket, foreign, fmt.Sprintf(`{"ID":"f00","Operation":"OperationTypeApply","Who":"alice@laptop","Version":"1.12.6","Created":%q,"Path":"x"}`,
 		time.Now().Add(-time.Hour).UTC().Format(time.RFC3339Nano)))
 
-	// The run takes the deploy lock and dies with it (no heartbeat: nothing renews it).
+	// The run's deploy takes the deploy lock and renews it every 2 s, through a proxy: closing the
+	// proxy is the runner killing the deploy's process (no renewal reaches S3 any more).
+	runNet := testenv.StartFaultProxy(t, moto.Endpoint, 1)
 	opts := deploy.LockOptions(env, bucket, deploy.Timeouts{})
-	opts.Heartbeat = -1
-	if _, err := lock.Acquire(ctx, s3c, opts, lock.Info{Holder: "octocat", GitSHA: "abc", RunURL: run}); err != nil {
+	opts.Heartbeat = 2 * time.Second
+	if _, err := lock.Acquire(ctx, testenv.S3(testenv.ConfigFor(t, runNet.URL)), opts, lock.Info{Holder: "octocat", GitSHA: "abc", RunURL: run}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -100,12 +103,22 @@ resource "terraform_data" "slow" {
 		t.Fatalf("before the unlock step, a plan must fail on the left lock; exit %d:\n%s", r.ExitCode, r.Stderr)
 	}
 
+	// The deploy still renews its lock (its OpenTofu died, the deploy did not): unlock refuses and
+	// changes nothing.
+	if said, err := deploy.Unlock(ctx, s3c, env, bucket, false, run); err == nil || !strings.Contains(err.Error(), "still renews the deploy lock") {
+		t.Fatalf("unlock --run-url of a deploy that still renews its lock must refuse; said %q, err %v", said, err)
+	}
+	if !exists(t, s3c, bucket, stateLock) || !exists(t, s3c, bucket, lock.KeyFor(env)) {
+		t.Fatal("the refused unlock removed a lock")
+	}
+
+	runNet.Close() // the runner kills the deploy
 	said, err := deploy.Unlock(ctx, s3c, env, bucket, false, run)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("unlock --run-url said:\n%s", said)
-	for _, want := range []string{"removed OpenTofu's lock on s3://" + bucket + "/" + env + "/backend.tfstate (apply by ", "removed the lock of octocat"} {
+	for _, want := range []string{"no renewal for over one heartbeat (2s)", "removed OpenTofu's lock on s3://" + bucket + "/" + env + "/backend.tfstate (apply by ", "removed the lock of octocat"} {
 		if !strings.Contains(said, want) {
 			t.Errorf("unlock's report lacks %q", want)
 		}
