@@ -427,8 +427,14 @@ if _os7.environ.get("BOOKME_MOTO_REPLAY_RETRIES") == "1":
             with _answered_lock:
                 seen = _answered.get(inv)
             if seen is not None:
+                # The retry's body, unread, would be taken for the next request on the connection.
                 n = int(environ.get("CONTENT_LENGTH") or 0)
-                body = environ["wsgi.input"].read(n) if n else b""  # unread, it would be taken for the next request
+                if n:
+                    body = environ["wsgi.input"].read(n)
+                elif environ.get("wsgi.input_terminated"):  # chunked: read to its end
+                    body = environ["wsgi.input"].read()
+                else:
+                    body = b""
                 with _answered_lock:
                     _replayed.append({"call": _call_name7(environ, body[:4096]), "invocation": inv})
                 status, headers, body = seen
