@@ -5,7 +5,8 @@ import _ "embed"
 // MotoPatch is a sitecustomize.py for the moto process (put its directory on PYTHONPATH): it fills
 // the gaps of moto 5.2.1 a whole-stack rehearsal runs into (ElastiCache replication-group members,
 // ElastiCache RBAC user groups and ModifyUser/ModifyReplicationGroup, Application Auto Scaling tags,
-// CreateService's enableExecuteCommand).
+// CreateService's enableExecuteCommand), and makes S3's conditional writes atomic, as AWS's are (the
+// deploy lock and OpenTofu's lock files rely on them).
 // With PasswordMarkEnv set in moto's environment, every password moto generates starts with its value.
 //
 //go:embed sitecustomize.py

@@ -462,3 +462,34 @@ if _os7.environ.get("BOOKME_MOTO_REPLAY_RETRIES") == "1":
             return [body]
 
         _wapp7.DomainDispatcherApplication.__call__ = _replaying
+
+# 8. S3 conditional writes are not atomic in moto 5.2.1: PutObject and DeleteObject check If-Match /
+#    If-None-Match against the stored object, then write, and another request's thread can run in
+#    between. AWS applies a condition and its write as one step. Under load a deploy lock forced open
+#    (DeleteObject If-Match) came back: the holder's renewal (PutObject If-Match, same ETag) had passed
+#    its check before the delete and wrote after it; two OpenTofu lock files (If-None-Match: *) could
+#    both be taken the same way. The patch runs every object write and delete (PutObject, CopyObject,
+#    DeleteObject; their bodies are already read) under one lock, so a condition holds for its write.
+try:
+    import threading as _th8
+    from moto.s3.responses import S3Response as _S3R8
+except Exception:
+    _S3R8 = None
+
+if _S3R8 is not None:
+    _s3_writes8 = _th8.RLock()
+
+    def _atomic8(name):
+        orig = getattr(_S3R8, name, None)
+        if orig is None:
+            return
+
+        def wrapped(self, *args, **kwargs):
+            with _s3_writes8:
+                return orig(self, *args, **kwargs)
+
+        wrapped.__name__ = name
+        setattr(_S3R8, name, wrapped)
+
+    for _name8 in ("put_object", "copy_object", "delete_object"):
+        _atomic8(_name8)

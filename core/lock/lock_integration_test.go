@@ -21,7 +21,7 @@ const bucket = "book-me-prod-config"
 
 func setup(t *testing.T) *s3.Client {
 	t.Helper()
-	m := testenv.StartMoto(t)
+	m := testenv.StartMoto(t, testenv.WithEmulatorPatches()) // atomic conditional writes, as on AWS (patch 8)
 	cfg := m.Config(t)
 	testenv.CreateBucket(t, cfg, bucket)
 	return testenv.S3(cfg)

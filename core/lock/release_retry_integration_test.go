@@ -26,7 +26,7 @@ import (
 // 20 ms so the test is quick; the attempts stay the SDK's default 3) and the proxy.
 func faultySetup(t *testing.T) (direct, proxied *s3.Client, p *testenv.FaultProxy) {
 	t.Helper()
-	m := testenv.StartMoto(t)
+	m := testenv.StartMoto(t, testenv.WithEmulatorPatches()) // atomic conditional writes, as on AWS (patch 8)
 	cfg := m.Config(t)
 	testenv.CreateBucket(t, cfg, bucket)
 	p = testenv.StartFaultProxy(t, m.Endpoint, 1)
