@@ -55,13 +55,7 @@ func Recover(ctx context.Context, p Ports, s Site, runURL string, o RollbackOpti
 	if err != nil {
 		return b.String(), err
 	}
-	target := -1
-	for i, r := range rs {
-		if r.Succeeded() && r.Complete(s.Services()) {
-			target = i
-			break
-		}
-	}
+	target := newestGood(rs, s.Services())
 	if target < 0 {
 		b.WriteString("no successful release is recorded: the services and the SPA stay as the run left them\n")
 		if dryRun {

@@ -42,11 +42,8 @@ func pickTarget(rs []Release, services []string, running int, to string) (target
 	}
 	if running < 0 {
 		hint := ""
-		for _, r := range rs {
-			if r.Succeeded() && r.Complete(services) {
-				hint = fmt.Sprintf(" (the newest successful release is %s, commit %s)", r.Name(), Short(r.GitSHA))
-				break
-			}
+		if i := newestGood(rs, services); i >= 0 {
+			hint = fmt.Sprintf(" (the newest successful release is %s, commit %s)", rs[i].Name(), Short(rs[i].GitSHA))
 		}
 		return -1, nil, fmt.Errorf("the services run revisions no deploy record names (changed by hand?), so there is no \"previous\" release: name the release to return to with --to <commit or record>%s", hint)
 	}
@@ -131,4 +128,15 @@ func findNamed(rs []Release, services []string, to string) (int, error) {
 		return -1, fmt.Errorf("--to %s: the commit has no successful, whole release in the records (%s)", to, strings.Join(found, "; "))
 	}
 	return pick, nil
+}
+
+// newestGood is the index of the newest release (rs newest first) that succeeded and recorded every
+// service; -1 when there is none.
+func newestGood(rs []Release, services []string) int {
+	for i, r := range rs {
+		if r.Succeeded() && r.Complete(services) {
+			return i
+		}
+	}
+	return -1
 }
