@@ -32,7 +32,7 @@ type Rehearsal struct {
 }
 
 // Run returns the Markdown report and release A's deployment (its record and outputs). The report
-// ends with the answers moto had to replay (lost on the way), when there were any.
+// ends with the answers moto had to replay (lost on the way), if any.
 func (r Rehearsal) Run(ctx context.Context) (string, *deploy.Deployment, error) {
 	var b strings.Builder
 	first, err := r.run(ctx, &b)
@@ -40,8 +40,8 @@ func (r Rehearsal) Run(ctx context.Context) (string, *deploy.Deployment, error) 
 	return b.String(), first, err
 }
 
-// lostAnswers is the report's paragraph on the answers moto replayed ("" when none, or when the
-// account is not a patched moto).
+// lostAnswers is the report's line on the answers moto replayed ("" when the account is not a
+// patched moto).
 func (r Rehearsal) lostAnswers(ctx context.Context) string {
 	if r.AWS.BaseEndpoint == nil || r.AWS.HTTPClient == nil {
 		return ""
@@ -53,7 +53,7 @@ func (r Rehearsal) lostAnswers(ctx context.Context) string {
 	if t := emulator.ReplaysText(rs); t != "" {
 		return "\nLost answers: " + t + ".\n"
 	}
-	return ""
+	return "\nLost answers: none (moto replayed no retried call).\n"
 }
 
 func (r Rehearsal) run(ctx context.Context, b *strings.Builder) (*deploy.Deployment, error) {
