@@ -289,15 +289,22 @@ func newRunner(t *testing.T, work string) *runner {
 }
 
 // job is the runner of another job of the same run: GitHub gives each job a runner of its own, with
-// its own RUNNER_TEMP and job summary.
+// its own checkout of the commit, RUNNER_TEMP and job summary. (Two jobs loading the module from one
+// directory at the same time met a race of the Dagger v0.21.8 engine: one session's load used the
+// other's host files, whose client was gone — "load user defaults: …: <client id>: not found".)
 func (r *runner) job(t *testing.T) *runner {
 	c := *r
+	c.work = filepath.Join(t.TempDir(), "book_me")
+	if out, err := exec.Command("git", "clone", "-q", "--local", r.work, c.work).CombinedOutput(); err != nil {
+		t.Fatalf("checkout for another job: %v\n%s", err, out)
+	}
+	c.workflows = filepath.Join(c.work, ".github", "workflows")
 	c.temp, c.stepDir = t.TempDir(), t.TempDir()
 	c.summary = filepath.Join(c.temp, "step_summary.md")
 	c.contexts = maps.Clone(r.contexts)
 	c.contexts["runner.temp"] = c.temp
 	c.base = maps.Clone(r.base)
-	c.base["RUNNER_TEMP"], c.base["GITHUB_STEP_SUMMARY"] = c.temp, c.summary
+	c.base["RUNNER_TEMP"], c.base["GITHUB_STEP_SUMMARY"], c.base["GITHUB_WORKSPACE"] = c.temp, c.summary, c.work
 	if err := os.WriteFile(c.summary, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -373,19 +380,23 @@ func (r *runner) run(t *testing.T, file, job, step string) stepResult {
 	t.Helper()
 	res := r.runOnce(t, file, job, step)
 	if res.err != nil && engineLoadRace.MatchString(res.stderr) && res.stdout == "" {
-		// The engine lost the module's context directory while loading it, before any function ran
-		// (nothing printed, nothing changed): a race of Dagger v0.21.8 between one session's teardown
-		// and the next session's load, met once when a step followed the previous one within 250 ms.
-		// A re-run of the job is what a user does; the test runs the step again, once, and says so.
-		t.Logf("%s: the engine lost the module's context while loading it (%s); running the step again", res.name, engineLoadRace.FindString(res.stderr))
+		// The engine lost the module's host files while loading it, before any function ran (nothing
+		// printed, nothing changed): a race of Dagger v0.21.8 between one session's teardown and the
+		// next session's load, met when a step followed the previous one within 250 ms. A re-run of
+		// the job is what a user does; the test waits for the teardown and runs the step again, once,
+		// and says so.
+		t.Logf("%s: the engine lost the module's host files while loading it (%s); running the step again", res.name, engineLoadRace.FindString(res.stderr))
+		time.Sleep(5 * time.Second)
 		res = r.runOnce(t, file, job, step)
 	}
 	return res
 }
 
-// engineLoadRace is the Dagger engine's error when it loses a module's contextual directory while
-// loading the module (before the call).
-var engineLoadRace = regexp.MustCompile(`failed to compute cache key for Query\.\w+: load contextual arg "\w+": load contextual directory "[^"]*": failed to select host directory: \w+: not found`)
+// engineLoadRace is the Dagger engine's error when, loading the module (before the call), it looks
+// for host files through a client that is gone: "failed to select host directory: <client id>: not
+// found" (the contextual directory), "failed to check for inner env file in <dir>: <client id>: not
+// found" (user defaults).
+var engineLoadRace = regexp.MustCompile(`(?:load contextual directory "[^"]*": failed to select host directory|load user defaults: failed to check for inner env file in [^:]*): \w{20,}: not found`)
 
 func (r *runner) runOnce(t *testing.T, file, job, step string) stepResult {
 	t.Helper()
