@@ -298,6 +298,13 @@ func (r *runner) job(t *testing.T) *runner {
 	if out, err := exec.Command("git", "clone", "-q", "--local", r.work, c.work).CombinedOutput(); err != nil {
 		t.Fatalf("checkout for another job: %v\n%s", err, out)
 	}
+	// The checkout's .env (Dagger's local defaults: the emulated account) is not committed; a runner's
+	// machine has it as the first one does.
+	if b, err := os.ReadFile(filepath.Join(r.work, ".env")); err == nil {
+		if err := os.WriteFile(filepath.Join(c.work, ".env"), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	c.workflows = filepath.Join(c.work, ".github", "workflows")
 	c.temp, c.stepDir = t.TempDir(), t.TempDir()
 	c.summary = filepath.Join(c.temp, "step_summary.md")
