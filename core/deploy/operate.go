@@ -192,10 +192,10 @@ func Unlock(ctx context.Context, c *s3.Client, env, stateBucket string, force bo
 }
 
 // unlockRun releases what a CI run left, once the run has stopped renewing its deploy lock (a run
-// that still renews it is running: unlock refuses and changes nothing): while its deploy lock still holds every other deploy off,
-// the OpenTofu locks of the environment taken while the run held it (from its start to its expiry:
-// a deploy that took the lock over after it lapsed has locks of its own, which are not touched), then
-// the deploy lock itself.
+// that still renews it is running: unlock refuses and changes nothing). While its deploy lock still
+// holds every other deploy off, it removes the OpenTofu locks of the environment taken while the run
+// held it (from its start to its expiry: a deploy that took the lock over after it lapsed has locks
+// of its own, which are not touched), then the deploy lock itself.
 func unlockRun(ctx context.Context, c *s3.Client, opts lock.Options, env, runURL string) (string, error) {
 	st, nothing, err := deadRunsLock(ctx, c, "unlock", env, opts.Bucket, runURL)
 	if err != nil {

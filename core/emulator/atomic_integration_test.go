@@ -5,8 +5,6 @@ package emulator_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -31,15 +29,6 @@ def _slow_put(self, *a, **k):
 _B.put_object = _slow_put
 `
 
-// withSiteCustomize runs code at moto's start-up (its sitecustomize.py).
-func withSiteCustomize(t *testing.T, code string) testenv.MotoOption {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "sitecustomize.py"), []byte(code), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return testenv.WithEnv("PYTHONPATH", dir)
-}
-
 // A lock's renewal (PutObject If-Match its ETag) and `unlock --force` (DeleteObject If-Match the same
 // ETag) at the same time: on AWS exactly one succeeds, since a condition and its write are one step.
 // moto 5.2.1 checks, then writes: the delete can slip in between, both succeed, and the renewal brings
@@ -52,7 +41,7 @@ func TestMotoPatchMakesConditionalWritesAtomic(t *testing.T) {
 		if patched {
 			code += "\n" + emulator.MotoPatch
 		}
-		m := testenv.StartMoto(t, withSiteCustomize(t, code))
+		m := testenv.StartMoto(t, testenv.WithSiteCustomize(code))
 		cfg := m.Config(t)
 		testenv.CreateBucket(t, cfg, bucket)
 		c := testenv.S3(cfg)

@@ -212,7 +212,6 @@ func (e *HeldError) Error() string {
 		e.URL, e.Holder.Describe(time.Now()), e.Waited.Round(time.Second))
 }
 
-// readLock returns the lock's content and ETag; found=false when there is no lock.
 // lockRead is one read of the lock object.
 type lockRead struct {
 	info          Info
@@ -221,6 +220,7 @@ type lockRead struct {
 	modified, now time.Time // the object's LastModified and the answer's Date (server clock; zero if absent)
 }
 
+// readLock returns the lock's content and ETag; found=false when there is no lock.
 func readLock(ctx context.Context, s3c *s3.Client, bucket, key string) (info Info, etag string, found bool, err error) {
 	r, err := readLockAt(ctx, s3c, bucket, key)
 	return r.info, r.etag, r.found, err

@@ -82,7 +82,7 @@ func TestWorkflowLinesRunAsWritten(t *testing.T) {
 	}
 	t.Cleanup(func() { // how often the tunnel lost an answer (moto replayed it), for the log
 		if rs, err := emulator.Replays(context.Background(), cfg.HTTPClient, moto.Endpoint); err == nil {
-			t.Logf("moto replayed %d retried call(s) whose answer was lost: %s", len(rs), emulator.ReplaysText(rs))
+			t.Logf("lost answers: %d; %s", len(rs), emulator.ReplaysText(rs))
 		}
 	})
 	acct := account{cfg: cfg, s3: testenv.S3(cfg), stateBucket: deploy.StateBucketName("123456789012")}
